@@ -1,0 +1,21 @@
+import { defineConfig } from '@hey-api/openapi-ts';
+import { specMetadataPlugin } from './scripts/codegen/spec-metadata-plugin.ts';
+
+/**
+ * Code generation: `npm run generate` turns the hand-maintained spec into `generated/`.
+ * The input path must start with `./` (without it openapi-ts reads it as a registry reference).
+ */
+export default defineConfig({
+  input: './spec/dexcom.openapi.yaml',
+  output: { path: './generated' },
+  plugins: [
+    // Every call throws on failure (the SDK maps failures to typed DexcomErrors), and no
+    // server from the spec is baked in: each DexcomApiClient sets its own base URL.
+    { name: '@hey-api/client-fetch', baseUrl: false, throwOnError: true },
+    '@hey-api/typescript',
+    // One class whose instances are bound to a client: `new DexcomApi({ client })`.
+    { name: '@hey-api/sdk', operations: { strategy: 'single', containerName: 'DexcomApi', methods: 'instance' } },
+    // Method, path template, auth and `x-dexcom-max-window-days` of each operation, for the runtime.
+    specMetadataPlugin(),
+  ],
+});

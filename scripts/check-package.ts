@@ -1,0 +1,77 @@
+/**
+ * Proves the published package works for a user: packs the tarball, installs it into an empty
+ * TypeScript project, type-checks a small program with strict NodeNext settings, runs it against a
+ * loopback server and checks what it printed. `npm run check:package`; part of CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const work = join(root, '.tmp', 'package-check');
+const consumer = join(work, 'consumer');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+const program = `import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DexcomApiClient, isDexcomError, type Egv } from 'dexcom-api-client';
+
+const requests: string[] = [];
+const server = createServer((req, res) => {
+  requests.push(req.url ?? '');
+  res.setHeader('content-type', 'application/json');
+  const start = new URL(req.url ?? '', 'http://x').searchParams.get('startDate');
+  res.end(JSON.stringify({ recordType: 'egv', recordVersion: '3.0', userId: 'u', records: [
+    { recordId: 'id-' + start, systemTime: start, displayTime: start, transmitterId: null, transmitterTicks: 1,
+      value: 120, status: null, trend: 'flat', trendRate: 0, unit: 'mg/dL', rateUnit: 'mg/dL/min',
+      displayDevice: 'iOS', transmitterGeneration: 'g7' } ] }));
+});
+await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+const { port } = server.address() as AddressInfo;
+try {
+  const dexcom = new DexcomApiClient({ baseUrl: 'http://127.0.0.1:' + port, accessToken: 'token' });
+  const readings: Egv[] = await dexcom.getGlucoseReadings(new Date('2024-01-01T00:00:00Z'), new Date('2024-03-31T00:00:00Z'));
+  console.log(JSON.stringify({ readings: readings.length, requests: requests.length, first: readings[0]?.value }));
+} catch (error) {
+  console.log(isDexcomError(error) ? error.code : String(error));
+  process.exitCode = 1;
+} finally {
+  server.close();
+}
+`;
+
+async function main(): Promise<void> {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(consumer, { recursive: true });
+  run('npm', ['pack', '--silent', '--pack-destination', work], root);
+  const tarball = (await readdir(work)).find((name) => name.endsWith('.tgz'));
+  if (!tarball) throw new Error('npm pack produced no tarball');
+
+  await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await writeFile(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, lib: ['ES2022', 'DOM'],
+        types: ['node'], typeRoots: [join(root, 'node_modules', '@types')], outDir: 'out', skipLibCheck: false,
+      },
+      include: ['main.ts'],
+    }),
+  );
+  await writeFile(join(consumer, 'main.ts'), program);
+  run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)], consumer);
+  run(process.execPath, [tsc, '-p', 'tsconfig.json'], consumer);
+  const output = run(process.execPath, [join('out', 'main.js')], consumer).trim();
+  const result = JSON.parse(output) as { readings: number; requests: number; first: number };
+  if (result.requests !== 3 || result.readings !== 3 || result.first !== 120) {
+    throw new Error(`unexpected result from the installed package: ${output}`);
+  }
+  console.log(`${tarball}: installs, type-checks (strict, NodeNext) and reads 90 days in 3 requests: ${output}`);
+  await rm(work, { recursive: true, force: true });
+}
+
+await main();

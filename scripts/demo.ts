@@ -1,0 +1,71 @@
+/**
+ * The main job (`npm start`): fetches the last 7 days of glucose readings and the devices with
+ * DexcomApiClient and prints a short summary. Without --base-url it starts the Prism mock of the
+ * spec in this process, so it runs on a fresh clone with nothing else to start.
+ *
+ *   npm start                                              # against the embedded mock
+ *   npm start -- --base-url https://sandbox-api.dexcom.com --token <access token>
+ *   DEXCOM_BASE_URL=... DEXCOM_ACCESS_TOKEN=... npm start
+ */
+import { parseArgs } from 'node:util';
+import { DexcomApiClient, isDexcomError } from '../src/index.js';
+import { sparkline, summarizeGlucose } from './glucose-summary.ts';
+import { startPrismMock } from './prism-server.ts';
+
+const DAY_MS = 86_400_000;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'base-url': { type: 'string' },
+      token: { type: 'string' },
+      days: { type: 'string', default: '7' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: npm start [-- --base-url URL --token TOKEN --days N]\n(env: DEXCOM_BASE_URL, DEXCOM_ACCESS_TOKEN)');
+    return 0;
+  }
+  const days = Number(values.days);
+  if (!Number.isFinite(days) || days <= 0) {
+    console.error('--days must be a positive number, e.g. --days 7');
+    return 2;
+  }
+  const baseUrl = values['base-url'] ?? process.env.DEXCOM_BASE_URL;
+  const token = values.token ?? process.env.DEXCOM_ACCESS_TOKEN;
+  if (baseUrl && !token) {
+    console.error('A --base-url needs an access token: pass --token or set DEXCOM_ACCESS_TOKEN.');
+    return 2;
+  }
+
+  const prism = baseUrl ? undefined : await startPrismMock();
+  try {
+    const target = baseUrl ?? prism!.url;
+    console.log(prism ? `Dexcom API mock (Prism, from spec/dexcom.openapi.yaml) at ${target}` : `Dexcom API at ${target}`);
+    const dexcom = new DexcomApiClient({ baseUrl: target, accessToken: token ?? 'demo-token' });
+
+    const end = new Date();
+    const start = new Date(end.getTime() - days * DAY_MS);
+    const [readings, devices] = await Promise.all([dexcom.getGlucoseReadings(start, end), dexcom.getDevices()]);
+    const values = readings.map((r) => r.value).filter((v): v is number => typeof v === 'number');
+    const summary = summarizeGlucose(values);
+
+    console.log(`\nLast ${days} days (${start.toISOString().slice(0, 16)}Z to ${end.toISOString().slice(0, 16)}Z)`);
+    console.log(`  readings        ${summary.count}`);
+    if (summary.count > 0) {
+      console.log(`  mean            ${summary.meanMgdl!.toFixed(0)} mg/dL (min ${summary.min}, max ${summary.max})`);
+      console.log(`  time in range   ${(summary.timeInRange! * 100).toFixed(0)}% (70-180 mg/dL)`);
+      console.log(`  trace           ${sparkline(values)}`);
+    }
+    console.log(`  devices         ${devices.map((d) => `${d.transmitterGeneration} on ${d.displayDevice}`).join(', ') || 'none'}`);
+    return 0;
+  } catch (error) {
+    console.error(isDexcomError(error) ? `Failed: ${error.message} [${error.code}]` : error);
+    return 1;
+  } finally {
+    await prism?.close();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { PipelineEvents } from '../plugins/events.js';
+import { type CallContext, compose, type FetchLike, type Middleware } from '../plugins/middleware.js';
+
+/** What the pipeline needs to know about the spec's operations: method and path template. */
+export interface OperationInfo {
+  readonly method: string;
+  readonly path: string;
+}
+
+/** Options of {@link createClientFetch}. */
+export interface ClientFetchOptions {
+  /** The client's base URL; its path (if any) is stripped before matching path templates. */
+  readonly baseUrl: string;
+  /** The spec's operations by operationId. */
+  readonly operations: Readonly<Record<string, OperationInfo>>;
+  /** Layers, outermost first. */
+  readonly layers: readonly Middleware[];
+  /** The innermost layer that goes on the wire. */
+  readonly transport: FetchLike;
+  /** The client's event bus. */
+  readonly events: PipelineEvents;
+}
+
+/**
+ * Builds the `fetch` given to the generated client: it creates one {@link CallContext} per logical
+ * call (operation, path template, invocation id) and runs the composed layers. Retry, breaker,
+ * rate limit and timeouts live here rather than in interceptors because only a wrapped fetch sees
+ * each attempt and can send a request again.
+ *
+ * @example
+ * const fetch = createClientFetch({ baseUrl, operations: operationMetadata, layers, transport, events });
+ * createClient({ baseUrl, fetch });
+ */
+export function createClientFetch(options: ClientFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+  const { events } = options;
+  const run = compose(options.layers)(options.transport);
+  const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
+  const byRoute = new Map<string, { operationId: string; path: string }>();
+  for (const [operationId, info] of Object.entries(options.operations)) {
+    byRoute.set(`${info.method} ${info.path}`, { operationId, path: info.path });
+  }
+  return (input, init) => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init);
+    const method = request.method.toUpperCase();
+    const pathname = new URL(request.url).pathname;
+    const relative = basePath && pathname.startsWith(basePath) ? pathname.slice(basePath.length) || '/' : pathname;
+    const route = byRoute.get(`${method} ${relative}`);
+    const context: CallContext = {
+      invocationId: randomUUID(),
+      // Unknown routes get a fixed label, never the raw path: labels must come from a bounded set.
+      operationId: route?.operationId ?? 'unknown',
+      pathTemplate: route?.path ?? 'unknown',
+      method,
+      attempt: 1,
+      attempts: [],
+      startedAt: Date.now(),
+      events,
+      signal: request.signal,
+    };
+    return run(request, context);
+  };
+}
