@@ -100,3 +100,39 @@ export const operationMetadata = {
         authenticated: false
     }
 } as const;
+
+export const sensitiveFields = {
+    properties: [
+        'access_token',
+        'client_secret',
+        'code',
+        'realtimeValue',
+        'refresh_token',
+        'smoothedValue',
+        'transmitterId',
+        'trendRate',
+        'userId',
+        'userKey',
+        'value'
+    ],
+    parameters: [
+        'state'
+    ],
+    headers: [
+        'location'
+    ],
+    responsePaths: [
+        'access_token',
+        'calibrations[*].value',
+        'egvs[*].realtimeValue',
+        'egvs[*].smoothedValue',
+        'egvs[*].trendRate',
+        'egvs[*].value',
+        'events[*].value',
+        'records[*].transmitterId',
+        'records[*].trendRate',
+        'records[*].value',
+        'refresh_token',
+        'userId'
+    ]
+} as const;

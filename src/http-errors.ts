@@ -46,7 +46,10 @@ export async function errorFromResponse(response: Response, context: CallContext
   }
   if (status >= 500) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
-    return new DexcomServerError(message, { ...details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    return new DexcomServerError(message, {
+      ...details,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs, retryAt: new Date(now + retryAfterMs) }),
+    });
   }
   switch (status) {
     case 400:

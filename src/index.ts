@@ -6,7 +6,7 @@
  * const dexcom = new DexcomApiClient({ environment: 'sandbox', accessToken });
  * const readings = await dexcom.getGlucoseReadings(start, end);
  */
-export { DexcomApiClient, type DexcomApiClientOptions, type ReadOptions } from './client.js';
+export { DexcomApiClient, type DexcomApiClientOptions, type DexcomClientStats, type ReadOptions } from './client.js';
 export { DEXCOM_ENVIRONMENTS, type DexcomEnvironment, isLoopbackHost, resolveEndpoint, type ResolvedEndpoint } from './environments.js';
 export { assertDateRange, formatDexcomDate, splitIntoWindows, type TimeWindow } from './dates.js';
 export { parseDexcomTimestamp } from './timestamps.js';
@@ -15,5 +15,42 @@ export { VERSION } from './version.js';
 export type { AccessTokenProvider } from '../plugins/auth.js';
 export { PipelineEvents, type PipelineEventMap, type PipelineEventName, type PipelineListener } from '../plugins/events.js';
 export type { AttemptRecord, CallContext, FetchLike, Middleware } from '../plugins/middleware.js';
+export type { RetryOptions } from '../plugins/retry.js';
+export type { CircuitBreakerFallback, CircuitBreakerOptions, CircuitBreakerSampling, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
+export type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
+export { InMemoryRateLimitStore, type RateLimitSnapshot, type RateLimitStore, type TakeResult, type TokenBucketShape } from '../plugins/rate-limit-store.js';
+export type { TimeoutOptions } from '../plugins/timeout.js';
+export { parseRetryAfter } from '../plugins/retry-after.js';
 export { DexcomApi } from '../generated/sdk.gen.js';
 export type * from '../generated/types.gen.js';
+export {
+  type AnySyncBatch,
+  type CheckpointKey,
+  type CheckpointStore,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_OVERLAP_MS,
+  DEFAULT_USER_KEY,
+  type DeliveredRecord,
+  FileCheckpointStore,
+  type FileCheckpointStoreOptions,
+  type IterateOptions,
+  LAST_SYNC_TIME_MAX_AGE_MS,
+  MAX_CONCURRENCY,
+  MemoryCheckpointStore,
+  parseCheckpoint,
+  type RecordIterable,
+  recordFingerprint,
+  SYNC_RECORD_TYPES,
+  type SyncBatch,
+  type SyncCheckpoint,
+  type SyncHandler,
+  type SyncOptions,
+  type SyncRecord,
+  type SyncRecordMap,
+  type SyncRecordType,
+  type SyncReport,
+  type TypeSyncReport,
+  type WindowBatch,
+  withParsedTimes,
+  type WithParsedTimes,
+} from './sync/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PipelineEvents } from '../plugins/events.js';
-import { type CallContext, compose, type FetchLike, type Middleware } from '../plugins/middleware.js';
+import type { PipelineEvents } from '../plugins/events.js';
+import type { CallContext, FetchLike } from '../plugins/middleware.js';
 
 /** What the pipeline needs to know about the spec's operations: method and path template. */
 export interface OperationInfo {
@@ -14,10 +14,8 @@ export interface ClientFetchOptions {
   readonly baseUrl: string;
   /** The spec's operations by operationId. */
   readonly operations: Readonly<Record<string, OperationInfo>>;
-  /** Layers, outermost first. */
-  readonly layers: readonly Middleware[];
-  /** The innermost layer that goes on the wire. */
-  readonly transport: FetchLike;
+  /** The composed pipeline (see `createPipeline`). */
+  readonly run: FetchLike;
   /** The client's event bus. */
   readonly events: PipelineEvents;
 }
@@ -29,12 +27,11 @@ export interface ClientFetchOptions {
  * each attempt and can send a request again.
  *
  * @example
- * const fetch = createClientFetch({ baseUrl, operations: operationMetadata, layers, transport, events });
+ * const fetch = createClientFetch({ baseUrl, operations: operationMetadata, run: pipeline.run, events });
  * createClient({ baseUrl, fetch });
  */
 export function createClientFetch(options: ClientFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
-  const { events } = options;
-  const run = compose(options.layers)(options.transport);
+  const { events, run } = options;
   const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
   const byRoute = new Map<string, { operationId: string; path: string }>();
   for (const [operationId, info] of Object.entries(options.operations)) {

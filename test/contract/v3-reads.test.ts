@@ -91,11 +91,15 @@ describe('failures against the Prism mock become typed errors', () => {
     const error = await prismClient().api.getDevicesV3({ headers: { prefer: 'code=429' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DexcomRateLimitError);
     expect(isDexcomError(error) && error.retryable).toBe(true);
+    // Retried after Prism's `Retry-After: 1` until the default 3 attempts were used up.
+    expect((error as DexcomRateLimitError).attempts.map((a) => a.status)).toEqual([429, 429, 429]);
+    expect((error as DexcomRateLimitError).retryAfterMs).toBe(1000);
   });
 
   it('Prefer: code=500 is a DexcomServerError', async () => {
-    const error = await prismClient().api.getDevicesV3({ headers: { prefer: 'code=500' } }).catch((e: unknown) => e);
+    const error = await prismClient({ retry: { initialDelayMs: 10 } }).api.getDevicesV3({ headers: { prefer: 'code=500' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DexcomServerError);
+    expect((error as DexcomServerError).attempts.map((a) => a.status)).toEqual([500, 500, 500]);
   });
 
   it('a request that breaks the spec is rejected by Prism and surfaces as a DexcomBadRequestError', async () => {

@@ -1,0 +1,169 @@
+/**
+ * Two timeouts, told apart in the error they throw:
+ * - the total deadline bounds the whole call, retries and waits included (`DexcomTimeoutError`,
+ *   scope `total`, never retried), and owns the link to the caller's `AbortSignal`;
+ * - the attempt timeout bounds one wire attempt until its response is returned (scope `attempt`,
+ *   retryable).
+ * A caller's abort is always a `DexcomAbortError`, whatever its reason.
+ *
+ * Plain `AbortController` + `setTimeout` instead of cockatiel's `timeout()`: cockatiel aborts the
+ * attempt's signal when the function returns (`abortOnReturn`), which kills the body stream of the
+ * response being handed back, and it reports every expiry as the same `TaskCancelledError`.
+ */
+import { DexcomConfigurationError, DexcomTimeoutError } from '../src/errors.js';
+import { abortErrorOf, raceAbort } from './abort.js';
+import type { CallContext, Middleware } from './middleware.js';
+import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
+
+/**
+ * Timeout settings of a client (`new DexcomApiClient({ timeout })`).
+ *
+ * @example
+ * new DexcomApiClient({ timeout: { attemptMs: 10_000, totalMs: 60_000 } });
+ */
+export interface TimeoutOptions {
+  /**
+   * Longest time one wire attempt may take to return its response, in ms; `false` for none.
+   * Whatever reads the body after that is bounded by `totalMs` only.
+   * @default 30_000
+   */
+  attemptMs?: number | false;
+  /**
+   * Longest time for the whole call (every attempt, backoff sleep, queue wait and the body), in ms;
+   * `false` for none. Retry never sleeps past it.
+   * @default 120_000
+   */
+  totalMs?: number | false;
+}
+
+/** Validated {@link TimeoutOptions}; `null` means "no limit". */
+export interface ResolvedTimeoutOptions {
+  readonly attemptMs: number | null;
+  readonly totalMs: number | null;
+}
+
+/** Defaults applied by {@link resolveTimeoutOptions}. */
+export const DEFAULT_TIMEOUT_OPTIONS: ResolvedTimeoutOptions = { attemptMs: 30_000, totalMs: 120_000 };
+
+const EXAMPLE = '{ attemptMs: 30_000, totalMs: 120_000 }';
+
+/**
+ * Validates timeout options once, at client construction. `false` turns both limits off; the
+ * layers stay in the pipeline anyway, because the total-deadline layer is also the one that links
+ * the caller's `AbortSignal` and tells an abort from a timeout.
+ *
+ * Defaults: `attemptMs` 30 s (or `totalMs` when that is shorter), `totalMs` 120 s.
+ *
+ * @throws DexcomConfigurationError when a limit is not a positive integer (at most 2^31-1 ms, the
+ * largest `setTimeout` delay) or when an explicit `attemptMs` exceeds `totalMs`.
+ *
+ * @example
+ * resolveTimeoutOptions(undefined);              // { attemptMs: 30_000, totalMs: 120_000 }
+ * resolveTimeoutOptions({ attemptMs: false });   // { attemptMs: null, totalMs: 120_000 }
+ * resolveTimeoutOptions(false);                  // { attemptMs: null, totalMs: null }
+ */
+export function resolveTimeoutOptions(user?: TimeoutOptions | false): ResolvedTimeoutOptions {
+  if (user === false) return { attemptMs: null, totalMs: null };
+  const input = checkObject(user, 'timeout', `${EXAMPLE} or false`);
+  const totalMs = resolveLimit(input.totalMs, 'totalMs', DEFAULT_TIMEOUT_OPTIONS.totalMs);
+  // A short totalMs alone shortens the default attempt limit rather than failing validation.
+  const defaultAttemptMs = Math.min(DEFAULT_TIMEOUT_OPTIONS.attemptMs ?? Infinity, totalMs ?? Infinity);
+  const attemptMs = resolveLimit(input.attemptMs, 'attemptMs', defaultAttemptMs);
+  if (attemptMs !== null && totalMs !== null && attemptMs > totalMs) {
+    throw new DexcomConfigurationError(
+      `timeout.attemptMs (${attemptMs}) must not exceed timeout.totalMs (${totalMs}), e.g. ${EXAMPLE}`,
+    );
+  }
+  return { attemptMs, totalMs };
+}
+
+function resolveLimit(value: number | false | undefined, name: string, fallback: number | null): number | null {
+  if (value === undefined) return fallback;
+  if (value === false) return null;
+  return checkInteger(value, `timeout.${name}`, 1, MAX_TIMER_MS, EXAMPLE);
+}
+
+/**
+ * The total-deadline layer (second in the pipeline, just inside the call observer). It links the
+ * caller's signal (`request.signal`) with a deadline timer, publishes both on the context
+ * (`context.signal`, `context.deadline`) for the inner layers, and sends the request on with the
+ * linked signal. Whatever the inner layers throw once that signal has fired is replaced by
+ * `DexcomAbortError` (caller) or `DexcomTimeoutError` scope `total` (deadline).
+ *
+ * The timer is cleared once the call settles: the SDK's transport reads the whole body before it
+ * returns, so by then the body is in memory, and a timer left armed would hold the call's state
+ * for the rest of `totalMs` on every call.
+ *
+ * @example
+ * const layer = totalDeadline(resolveTimeoutOptions({ totalMs: 60_000 }));
+ */
+export function totalDeadline(options: ResolvedTimeoutOptions): Middleware {
+  const { totalMs } = options;
+  return (next) => async (request, context) => {
+    let signal = request.signal;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (totalMs !== null && !signal.aborted) {
+      const deadline = new AbortController();
+      signal = AbortSignal.any([request.signal, deadline.signal]);
+      context.deadline = Date.now() + totalMs;
+      timer = setTimeout(() => deadline.abort(timeoutError(context, 'total', totalMs)), totalMs);
+      timer.unref?.();
+    }
+    context.signal = signal;
+    if (signal.aborted) throw abortErrorOf(signal, context);
+    try {
+      return await raceAbort(next(new Request(request, { signal }), context), signal, context);
+    } catch (error) {
+      throw signal.aborted ? abortErrorOf(signal, context) : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * The attempt-timeout layer (just outside the wire observer). Each attempt gets its own timer,
+ * linked with the call's signal; the timer stops once the inner layer returns a response, so a
+ * body read after that is never cut off by it (the SDK's transport buffers the body before it
+ * returns, so there the limit covers the body as well). Throws `DexcomTimeoutError` scope `attempt` (which the
+ * retry layer may retry); a caller abort or the total deadline keep their own error.
+ *
+ * With `attemptMs: null` the layer passes requests through untouched.
+ *
+ * @example
+ * const layer = attemptTimeout(resolveTimeoutOptions({ attemptMs: 10_000 }));
+ */
+export function attemptTimeout(options: ResolvedTimeoutOptions): Middleware {
+  const { attemptMs } = options;
+  return (next) => {
+    if (attemptMs === null) return next;
+    return async (request, context) => {
+      const expiry = new AbortController();
+      const signal = AbortSignal.any([request.signal, expiry.signal]);
+      if (signal.aborted) throw abortErrorOf(signal, context);
+      const timer = setTimeout(() => expiry.abort(timeoutError(context, 'attempt', attemptMs)), attemptMs);
+      try {
+        return await raceAbort(next(new Request(request, { signal }), context), signal, context);
+      } catch (error) {
+        throw signal.aborted ? abortErrorOf(signal, context) : error;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+  };
+}
+
+function timeoutError(context: CallContext, scope: 'attempt' | 'total', timeoutMs: number): DexcomTimeoutError {
+  const what = `${context.method} ${context.pathTemplate}`;
+  const message =
+    scope === 'total'
+      ? `${what} did not finish within its ${timeoutMs} ms total deadline`
+      : `${what} attempt ${context.attempt} got no response within ${timeoutMs} ms`;
+  return new DexcomTimeoutError(message, {
+    scope,
+    timeoutMs,
+    attempts: context.attempts,
+    operationId: context.operationId,
+    invocationId: context.invocationId,
+  });
+}
