@@ -1,6 +1,7 @@
-import { DexcomConfigurationError } from '../src/errors.js';
+import { DexcomCircuitOpenError, DexcomConfigurationError } from '../src/errors.js';
 import { isLoopbackHost } from '../src/environments.js';
-import type { Middleware } from './middleware.js';
+import { abortErrorOf, callSignalOf, discardBody } from './abort.js';
+import type { CallContext, Middleware } from './middleware.js';
 
 /**
  * Supplies the access token: a fixed string, or a function called for every wire attempt (so a
@@ -11,38 +12,196 @@ import type { Middleware } from './middleware.js';
  */
 export type AccessTokenProvider = string | (() => string | Promise<string>);
 
-/** Options of {@link bearerAuth}. */
+/**
+ * One access token handed out for one wire attempt. `version` identifies the stored record it
+ * came from, so after a 401 the source can tell "this token is still the current one" (refresh)
+ * from "a newer one was saved meanwhile" (use that, no refresh).
+ *
+ * @example
+ * const issued: IssuedToken = { value: 'eyJ...', version: 7 };
+ */
+export interface IssuedToken {
+  /** The bearer token. */
+  readonly value: string;
+  /** Version of the stored record the token came from; absent for a plain {@link AccessTokenProvider}. */
+  readonly version?: number;
+}
+
+/**
+ * Where the auth layer gets one call's token. The client's `accessToken` becomes a source without
+ * `renew`; `dexcom.forUser(userKey)` puts an OAuth source on each call's context (see
+ * `CallContext.tokenSource`), which refreshes single-flight per user.
+ *
+ * @example
+ * const source: TokenSource = { token: async () => ({ value: await vault.read('dexcom') }) };
+ */
+export interface TokenSource {
+  /** The token to send now; an OAuth source refreshes first when it is about to expire. */
+  token(): Promise<IssuedToken>;
+  /**
+   * Called at most once per attempt, after a 401 answered `rejected`: a different token to send
+   * the request again with, or `undefined` to give up (the 401 then reaches the caller).
+   */
+  renew?(rejected: IssuedToken): Promise<IssuedToken | undefined>;
+}
+
+/**
+ * Options of {@link bearerAuth}.
+ *
+ * @example
+ * const options: BearerAuthOptions = { accessToken: () => vault.read('dexcom'), requiresAuth: (op) => op !== 'postToken' };
+ */
 export interface BearerAuthOptions {
-  /** Where the token comes from. */
-  accessToken: AccessTokenProvider;
+  /**
+   * The client's own token, used when a call's context carries no `tokenSource`. Default: none, and
+   * such a call fails with a `DexcomConfigurationError` (read through `dexcom.forUser(userKey)`).
+   */
+  accessToken?: AccessTokenProvider;
   /** Whether an operation needs the token (the OAuth login and token calls do not). Default: all do. */
   requiresAuth?: (operationId: string) => boolean;
+}
+
+/**
+ * Turns an {@link AccessTokenProvider} into a {@link TokenSource} (no renewal: a 401 is final).
+ *
+ * @example
+ * const source = providerTokenSource(() => process.env.DEXCOM_ACCESS_TOKEN ?? '');
+ */
+export function providerTokenSource(provider: AccessTokenProvider): TokenSource {
+  const provide = typeof provider === 'function' ? provider : () => provider;
+  return { token: async () => ({ value: await provide() }) };
 }
 
 /**
  * Sets `Authorization: Bearer <token>` on every wire attempt of an operation that needs it, and
  * refuses to put a token on a plain-http request to a host that is not loopback.
  *
+ * The token comes from the call's `context.tokenSource` (set by `dexcom.forUser(userKey)`), else
+ * from the client's `accessToken`. When the source can renew and the server answers 401, the
+ * layer asks it once for a newer token and sends the request once more; a second 401 is returned
+ * as is (the call fails with `DexcomAuthError`), so a revoked token never loops. The second send is
+ * part of the same retry attempt: it carries the same attempt number and passes the rate limiter
+ * again (this layer sits above it).
+ *
  * @example
  * const auth = bearerAuth({ accessToken: () => tokens.current() });
  */
 export function bearerAuth(options: BearerAuthOptions): Middleware {
-  const { accessToken, requiresAuth = () => true } = options;
-  const provide = typeof accessToken === 'function' ? accessToken : () => accessToken;
+  const { requiresAuth = () => true } = options;
+  const fallback = options.accessToken === undefined ? undefined : providerTokenSource(options.accessToken);
   return (next) => async (request, context) => {
     if (!requiresAuth(context.operationId) || request.headers.has('authorization')) return next(request, context);
-    const url = new URL(request.url);
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-      throw new DexcomConfigurationError(`Refusing to send an access token over plain http to ${url.hostname}; use https`);
+    assertSecureTransport(request);
+    const source = context.tokenSource ?? fallback;
+    if (source === undefined) throw missingSourceError(context);
+
+    // Bodies are one-shot: keep an unsent copy in case a 401 calls for a second send.
+    const spare = source.renew ? request.clone() : undefined;
+    const issued = await untilAborted(source.token(), request, context);
+    request.headers.set('authorization', `Bearer ${checkToken(issued, context)}`);
+    const response = await next(request, context);
+    if (response.status !== 401 || spare === undefined || source.renew === undefined) return response;
+
+    let renewed: IssuedToken | undefined;
+    try {
+      renewed = await untilAborted(source.renew(issued), request, context);
+    } catch (error) {
+      // A half-open breaker rejects the nested token call while this call is its probe. Returning
+      // the 401 lets the probe finish (the server answered, so it is up) instead of re-opening the
+      // circuit on every probe; the next call refreshes once the circuit is closed.
+      if (error instanceof DexcomCircuitOpenError) return response;
+      discardBody(response);
+      throw error;
     }
-    const token = await provide();
-    if (typeof token !== 'string' || token === '') {
-      throw new DexcomConfigurationError(
-        `accessToken returned no token for ${context.operationId}; pass a string or a function returning one, e.g. new DexcomApiClient({ accessToken: () => store.get() })`,
-      );
+    if (renewed === undefined || renewed.value === issued.value) return response;
+    discardBody(response);
+    spare.headers.set('authorization', `Bearer ${checkToken(renewed, context)}`);
+    return next(spare, context);
+  };
+}
+
+/**
+ * Options of {@link tokenPreflight}.
+ *
+ * @example
+ * const options: TokenPreflightOptions = { requiresAuth: (op) => op !== 'postToken' };
+ */
+export interface TokenPreflightOptions {
+  /** Whether an operation needs a token. Default: all do. */
+  requiresAuth?: (operationId: string) => boolean;
+}
+
+/**
+ * Asks the call's `context.tokenSource` for a token once, before the retry layer and the circuit
+ * breaker see the call, so an expiring OAuth token is refreshed as a call of its own. Without this
+ * step the token request would run inside the data call's breaker slot, and a half-open breaker
+ * (one probe at a time) would reject it for as long as tokens keep expiring. Calls without a
+ * `tokenSource` (the client's own `accessToken`) pass straight through: a provider function is
+ * called per attempt by {@link bearerAuth} only.
+ *
+ * @example
+ * const layers = [callObserver(), totalDeadline(t), tokenPreflight({ requiresAuth }), retry(r)];
+ */
+export function tokenPreflight(options: TokenPreflightOptions = {}): Middleware {
+  const { requiresAuth = () => true } = options;
+  return (next) => async (request, context) => {
+    const source = context.tokenSource;
+    if (source !== undefined && requiresAuth(context.operationId) && !request.headers.has('authorization')) {
+      await untilAborted(source.token(), request, context);
     }
-    // Each attempt is a fresh clone (see the retry layer), so setting the header in place is safe.
-    request.headers.set('authorization', `Bearer ${token}`);
     return next(request, context);
   };
+}
+
+function assertSecureTransport(request: Request): void {
+  const url = new URL(request.url);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new DexcomConfigurationError(`Refusing to send an access token over plain http to ${url.hostname}; use https`);
+  }
+}
+
+function checkToken(issued: IssuedToken, context: CallContext): string {
+  const token: unknown = issued?.value;
+  if (typeof token !== 'string' || token === '') {
+    throw new DexcomConfigurationError(
+      `accessToken returned no token for ${context.operationId}; pass a string or a function returning one, e.g. new DexcomApiClient({ accessToken: () => store.get() })`,
+    );
+  }
+  return token;
+}
+
+function missingSourceError(context: CallContext): DexcomConfigurationError {
+  return new DexcomConfigurationError(
+    `${context.operationId} needs an access token but this client has none: read through a user's view, ` +
+      `e.g. dexcom.forUser('patient-42').getDevices(), or pass one, e.g. new DexcomApiClient({ accessToken: () => store.get() })`,
+  );
+}
+
+/**
+ * Settles with `work`, or rejects as soon as the call's signal fires (the caller aborted or the
+ * total deadline passed). A shared refresh keeps running for the other calls waiting on it.
+ */
+function untilAborted<T>(work: Promise<T>, request: Request, context: CallContext): Promise<T> {
+  const signal = callSignalOf(request, context);
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(abortErrorOf(signal, context));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => {});
+      reject(abortErrorOf(signal, context));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

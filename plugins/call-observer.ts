@@ -28,13 +28,13 @@ export function callObserver(): Middleware {
       return response;
     } catch (error) {
       const typed = toDexcomError(error, context);
-      emitCallEnd(context, started, typed.status ?? status, typed.name);
+      emitCallEnd(context, started, typed.status ?? status, typed);
       throw typed;
     }
   };
 }
 
-function emitCallEnd(context: CallContext, started: number, status?: number, error?: string): void {
+function emitCallEnd(context: CallContext, started: number, status?: number, error?: DexcomError): void {
   const { invocationId, operationId, method, pathTemplate, events } = context;
   events.emit('call-end', {
     invocationId,
@@ -44,7 +44,7 @@ function emitCallEnd(context: CallContext, started: number, status?: number, err
     attempts: context.attempts.length,
     durationMs: performance.now() - started,
     ...(status === undefined ? {} : { status }),
-    ...(error === undefined ? {} : { error }),
+    ...(error === undefined ? {} : { error: error.name, errorCode: error.code, errorMessage: error.message }),
   });
 }
 

@@ -15,6 +15,10 @@ export interface PipelineEventMap {
     status?: number;
     error?: string;
     durationMs: number;
+    /** The attempt as sent (headers include the token: redact before logging). */
+    request: Request;
+    /** The buffered response, when one arrived (clone before reading its body). */
+    response?: Response;
   };
   /** The retry layer will send the call again after `delayMs`. */
   retry: { invocationId: string; operationId: string; attempt: number; delayMs: number; reason: string; status?: number };
@@ -38,7 +42,12 @@ export interface PipelineEventMap {
     pathTemplate: string;
     attempts: number;
     status?: number;
+    /** Class name of the error the call failed with. */
     error?: string;
+    /** `code` of that error (a bounded set). */
+    errorCode?: string;
+    /** Its message (never holds tokens, query strings or bodies). */
+    errorMessage?: string;
     durationMs: number;
   };
 }

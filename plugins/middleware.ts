@@ -1,3 +1,4 @@
+import type { TokenSource } from './auth.js';
 import type { PipelineEvents } from './events.js';
 
 /**
@@ -42,6 +43,11 @@ export interface CallContext {
   readonly startedAt: number;
   /** The client's event bus: resilience plugins emit, observers subscribe. */
   readonly events: PipelineEvents;
+  /**
+   * Where this call's access token comes from, when it is bound to a user (`dexcom.forUser()`);
+   * absent, the auth layer uses the client's own `accessToken`.
+   */
+  readonly tokenSource?: TokenSource;
 }
 
 /**

@@ -18,13 +18,13 @@ export function wireObserver(): Middleware {
       const response = await next(request, context);
       const durationMs = performance.now() - started;
       context.attempts.push({ attempt, status: response.status, durationMs });
-      events.emit('attempt-end', { invocationId, operationId, method, pathTemplate, attempt, status: response.status, durationMs });
+      events.emit('attempt-end', { invocationId, operationId, method, pathTemplate, attempt, status: response.status, durationMs, request, response });
       return response;
     } catch (error) {
       const durationMs = performance.now() - started;
       const name = errorName(error);
       context.attempts.push({ attempt, error: name, durationMs });
-      events.emit('attempt-end', { invocationId, operationId, method, pathTemplate, attempt, error: name, durationMs });
+      events.emit('attempt-end', { invocationId, operationId, method, pathTemplate, attempt, error: name, durationMs, request });
       throw error;
     }
   };

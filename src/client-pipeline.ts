@@ -1,7 +1,8 @@
-import { type AccessTokenProvider, bearerAuth } from '../plugins/auth.js';
+import { type AccessTokenProvider, bearerAuth, tokenPreflight } from '../plugins/auth.js';
 import { callObserver } from '../plugins/call-observer.js';
 import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker, resolveCircuitBreakerOptions } from '../plugins/circuit-breaker.js';
 import type { PipelineEvents } from '../plugins/events.js';
+import { correlationHeaders, type ResolvedCorrelationOptions } from '../plugins/correlation.js';
 import { compose, type FetchLike, type Middleware } from '../plugins/middleware.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions, resolveRateLimitOptions } from '../plugins/rate-limiter.js';
 import { resolveRetryOptions, retry, type RetryOptions } from '../plugins/retry.js';
@@ -11,8 +12,8 @@ import { wireObserver } from '../plugins/wire-observer.js';
 
 /** The pipeline settings of a client; see the README for every option and its default. */
 export interface PipelineOptions {
-  /** Where the access token comes from. */
-  accessToken: AccessTokenProvider;
+  /** The client's own access token. Default none: each call then needs a `tokenSource` on its context (`forUser()`). */
+  accessToken?: AccessTokenProvider;
   /** Whether an operation needs a token (false for the OAuth login and token calls). */
   requiresAuth: (operationId: string) => boolean;
   /** Token bucket; `false` turns it off. Default 100 calls per minute. */
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Per-attempt and total timeouts; `false` turns both off. Default 30 s and 120 s. */
   timeout?: TimeoutOptions | false;
+  /** Correlation headers per attempt (already validated); `null` sends none. */
+  correlation?: ResolvedCorrelationOptions | null;
   /** The fetch that goes on the wire. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
 }
@@ -43,13 +46,16 @@ export interface Pipeline {
  *
  * 1. call observer: typed errors for final failures, `call-end`
  * 2. total deadline: one signal for the whole call, the caller's signal linked in
+ *    then token preflight: a `forUser()` call's expiring OAuth token is refreshed here, as a call
+ *    of its own, so the token request never waits inside this call's circuit-breaker slot
  * 3. retry: the only layer that sends again
  * 4. circuit breaker: counts every wire attempt; 429 never trips it
  * 5. auth: bearer token per attempt
  * 6. rate limiter: every wire request takes a token, retries included
- * 7. attempt timeout
- * 8. wire observer: one record and event per attempt
- * 9. transport: global fetch, body read in full
+ * 7. correlation headers: the call's id and the attempt number
+ * 8. attempt timeout
+ * 9. wire observer: one record and event per attempt
+ * 10. transport: global fetch, body read in full
  *
  * @example
  * const { run, breaker, limiter } = createPipeline({ accessToken: 't', requiresAuth: () => true }, events);
@@ -65,10 +71,12 @@ export function createPipeline(options: PipelineOptions, events: PipelineEvents)
   const layers: Middleware[] = [
     callObserver(),
     totalDeadline(timeouts),
+    tokenPreflight({ requiresAuth: options.requiresAuth }),
     ...(retryOptions ? [retry(retryOptions)] : []),
     ...(breaker ? [breaker.middleware] : []),
     bearerAuth({ accessToken: options.accessToken, requiresAuth: options.requiresAuth }),
     ...(limiter ? [limiter.middleware] : []),
+    ...(options.correlation ? [correlationHeaders(options.correlation)] : []),
     attemptTimeout(timeouts),
     wireObserver(),
   ];

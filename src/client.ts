@@ -4,14 +4,22 @@ import { DexcomApi } from '../generated/sdk.gen.js';
 import type { Alert, Calibration, DataRangeResponse, Device, Egv, Event } from '../generated/types.gen.js';
 import type { AccessTokenProvider } from '../plugins/auth.js';
 import type { CircuitBreakerOptions, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
+import { type CorrelationOptions, resolveCorrelationOptions } from '../plugins/correlation.js';
 import { PipelineEvents } from '../plugins/events.js';
 import type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
 import type { RetryOptions } from '../plugins/retry.js';
 import type { TimeoutOptions } from '../plugins/timeout.js';
+import { attachLogging, type LoggerLike, type LoggingOptions, resolveLoggingOptions } from '../plugins/logging.js';
+import { attachMetrics, type MetricsOptions, resolveMetricsOptions } from '../plugins/metrics.js';
+import { type CallCounters, countCalls } from './call-counters.js';
 import { createPipeline, type Pipeline } from './client-pipeline.js';
 import { formatDexcomDate, type TimeWindow } from './dates.js';
 import { type DexcomEnvironment, resolveEndpoint } from './environments.js';
 import { DexcomConfigurationError } from './errors.js';
+import { resolveClientCredentials } from './oauth/credentials.js';
+import { DexcomOAuth } from './oauth/dexcom-oauth.js';
+import type { OAuthOptions } from './oauth/oauth-options.js';
+import { assertUserKey } from './oauth/token-store.js';
 import { createClientFetch } from './pipeline.js';
 import { VERSION } from './version.js';
 import { readWindows } from './windowed-read.js';
@@ -28,8 +36,16 @@ export interface DexcomApiClientOptions {
   environment?: DexcomEnvironment;
   /** Overrides `environment`, e.g. a local mock; plain http is accepted only for loopback hosts. */
   baseUrl?: string;
-  /** The user's access token, or a function returning it (called for every wire attempt). */
-  accessToken: AccessTokenProvider;
+  /**
+   * The user's access token, or a function returning it (called for every wire attempt). Optional
+   * with `oauth`; at least one of the two is required.
+   */
+  accessToken?: AccessTokenProvider;
+  /**
+   * OAuth2 for many users: the app's credentials and a token store. Data calls then go through
+   * `dexcom.forUser(userKey)`, which refreshes each user's tokens (see `OAuthOptions`). Default none.
+   */
+  oauth?: OAuthOptions;
   /** The fetch that goes on the wire. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
   /** Sent as `User-Agent`. Default `dexcom-api-client/<version>`. */
@@ -45,6 +61,14 @@ export interface DexcomApiClientOptions {
   circuitBreaker?: CircuitBreakerOptions | false;
   /** Timeouts; `false` turns both off. Default `{ attemptMs: 30_000, totalMs: 120_000 }`. */
   timeout?: TimeoutOptions | false;
+  /** A pino (or pino-compatible) logger. Default none: the client logs nothing. */
+  logger?: LoggerLike;
+  /** Log level, bindings and the opt-in redacted body log of this client. Default level `info`. */
+  logging?: LoggingOptions;
+  /** A prom-client Registry to record metrics on. Default none: no metrics, the global registry untouched. */
+  metrics?: MetricsOptions;
+  /** Correlation headers sent with every attempt; `false` sends none. Default `x-correlation-id` and `x-correlation-attempt`. */
+  correlation?: CorrelationOptions | false;
 }
 
 /** A snapshot of a client's resilience state, for health endpoints. */
@@ -53,13 +77,20 @@ export interface DexcomClientStats {
   circuitBreaker: CircuitBreakerSnapshot | undefined;
   /** Rate limiter queue and bucket, or `undefined` when turned off. */
   rateLimiter: RateLimiterStats | undefined;
+  /** Calls, failures, wire attempts and retries since the client was created. */
+  calls: CallCounters;
 }
 
 /** Per-call options of the read methods. */
 export interface ReadOptions {
   /** Aborts the read, including waits between windows and retries. */
   signal?: AbortSignal;
+  /** Correlation id for the requests of this read (logs, events, errors, header). Default: one UUID per request. */
+  correlationId?: string;
 }
+
+/** What a read passes to each generated call: the caller's signal and correlation header. */
+type RequestInitOf = { signal?: AbortSignal; headers?: Record<string, string> };
 
 type WindowedOperation = 'getEstimatedGlucoseValuesV3' | 'getCalibrationsV3' | 'getEventsV3' | 'getAlertsV3';
 
@@ -84,22 +115,35 @@ export class DexcomApiClient {
   readonly baseUrl: string;
   /** The generated fetch client underneath, configured with this client's pipeline. */
   readonly httpClient: Client;
+  /** The user a `forUser()` view reads for; `undefined` on the client itself. */
+  readonly userKey: string | undefined;
   readonly #pipeline: Pipeline;
+  readonly #options: DexcomApiClientOptions;
+  readonly #oauth: DexcomOAuth | undefined;
+  readonly #counters: () => CallCounters;
+  /** Header that carries a caller-supplied correlation id into the pipeline. */
+  readonly #correlationHeader: string;
 
-  constructor(options: DexcomApiClientOptions) {
+  /**
+   * @param options validated once, here; bad options throw a `DexcomConfigurationError` with an example.
+   * @param view internal, set by {@link forUser}: the client whose pipeline, events and OAuth state the new view shares.
+   */
+  constructor(options: DexcomApiClientOptions, view?: ClientViewOf) {
     if (typeof options !== 'object' || options === null) {
       throw new DexcomConfigurationError(`DexcomApiClient needs options, e.g. new DexcomApiClient({ environment: 'sandbox', accessToken: 'token' })`);
     }
     const { environment, baseUrl } = resolveEndpoint(options);
-    if (typeof options.accessToken !== 'string' && typeof options.accessToken !== 'function') {
-      throw new DexcomConfigurationError(
-        `accessToken must be a string or a function returning one, e.g. new DexcomApiClient({ accessToken: () => tokenStore.get() })`,
-      );
-    }
+    const oauth = resolveClientCredentials(options);
+    const logging = resolveLoggingOptions(options.logging);
+    const metrics = options.metrics === undefined ? undefined : resolveMetricsOptions(options.metrics);
+    const correlation = resolveCorrelationOptions(options.correlation);
     this.environment = environment;
     this.baseUrl = baseUrl;
-    this.events = new PipelineEvents();
-    this.#pipeline = createPipeline(
+    this.userKey = view?.userKey;
+    this.#options = options;
+    // A view shares everything stateful (bus, pipeline, counters) with its client: one quota, one breaker.
+    this.events = view ? view.parent.events : new PipelineEvents();
+    this.#pipeline = view ? view.parent.#pipeline : createPipeline(
       {
         accessToken: options.accessToken,
         requiresAuth,
@@ -107,11 +151,25 @@ export class DexcomApiClient {
         retry: options.retry,
         circuitBreaker: options.circuitBreaker,
         timeout: options.timeout,
+        correlation,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       },
       this.events,
     );
-    const fetch = createClientFetch({ baseUrl, operations: operationMetadata, run: this.#pipeline.run, events: this.events });
+    const breakerState = () => this.#pipeline.breaker?.state();
+    if (options.logger && !view) attachLogging(this.events, options.logger, logging, { breakerState: () => breakerState()?.state });
+    if (metrics && !view) attachMetrics(this.events, metrics, { breakerState, limiterStats: () => this.#pipeline.limiter?.stats() ?? Promise.resolve(undefined) });
+    this.#counters = view ? view.parent.#counters : countCalls(this.events);
+    this.#correlationHeader = correlation?.header ?? 'x-correlation-id';
+    const fetch = createClientFetch({
+      baseUrl,
+      operations: operationMetadata,
+      run: this.#pipeline.run,
+      events: this.events,
+      correlationHeader: this.#correlationHeader,
+      forwardCorrelationHeader: correlation !== null,
+      ...(view ? { tokenSource: view.parent.oauth.tokenSource(view.userKey) } : {}),
+    });
     this.httpClient = createClient(
       createConfig({
         baseUrl,
@@ -121,6 +179,37 @@ export class DexcomApiClient {
       }),
     );
     this.api = new DexcomApi({ client: this.httpClient });
+    this.#oauth = view ? view.parent.#oauth : oauth && new DexcomOAuth({ api: this.api, baseUrl, options: oauth });
+  }
+
+  /**
+   * The OAuth token lifecycle (sign-in URL, code exchange, status) of a client built with `oauth`.
+   *
+   * @throws DexcomConfigurationError when the client has no `oauth` options.
+   * @example
+   * const { url, state } = dexcom.oauth.authorizationUrl();
+   * await dexcom.oauth.exchangeCode({ userKey: 'patient-42', code });
+   */
+  get oauth(): DexcomOAuth {
+    if (this.#oauth === undefined) throw oauthRequired('dexcom.oauth');
+    return this.#oauth;
+  }
+
+  /**
+   * A view of this client bound to one user's OAuth tokens: the same read methods (`getGlucoseReadings`,
+   * `getDevices`, `iterate`, `sync`, ...) and `api`, sharing this client's pipeline (rate limiter,
+   * circuit breaker, metrics, logs). Views are cheap; make one per request or per job. Tokens are
+   * refreshed ahead of expiry, single-flight per user, and never sent for another user.
+   *
+   * @throws DexcomConfigurationError when the client has no `oauth` options or `userKey` is empty.
+   * @example
+   * const patient = dexcom.forUser('patient-42');
+   * const readings = await patient.getGlucoseReadings(start, end);
+   */
+  forUser(userKey: string): DexcomApiClient {
+    assertUserKey(userKey);
+    if (this.#oauth === undefined) throw oauthRequired('dexcom.forUser()');
+    return new DexcomApiClient(this.#options, { parent: this, userKey });
   }
 
   /**
@@ -131,8 +220,8 @@ export class DexcomApiClient {
    * const lastWeek = await dexcom.getGlucoseReadings(new Date(Date.now() - 7 * 86_400_000), new Date());
    */
   getGlucoseReadings(start: Date, end: Date, options: ReadOptions = {}): Promise<Egv[]> {
-    return this.#readRange('getEstimatedGlucoseValuesV3', start, end, options, (window, signal) =>
-      this.api.getEstimatedGlucoseValuesV3({ query: dexcomQuery(window), signal }).then((r) => r.data.records),
+    return this.#readRange('getEstimatedGlucoseValuesV3', start, end, options, (window, init) =>
+      this.api.getEstimatedGlucoseValuesV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
     );
   }
 
@@ -143,8 +232,8 @@ export class DexcomApiClient {
    * const calibrations = await dexcom.getCalibrations(start, end);
    */
   getCalibrations(start: Date, end: Date, options: ReadOptions = {}): Promise<Calibration[]> {
-    return this.#readRange('getCalibrationsV3', start, end, options, (window, signal) =>
-      this.api.getCalibrationsV3({ query: dexcomQuery(window), signal }).then((r) => r.data.records),
+    return this.#readRange('getCalibrationsV3', start, end, options, (window, init) =>
+      this.api.getCalibrationsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
     );
   }
 
@@ -156,8 +245,8 @@ export class DexcomApiClient {
    * const events = await dexcom.getEvents(start, end);
    */
   getEvents(start: Date, end: Date, options: ReadOptions = {}): Promise<Event[]> {
-    return this.#readRange('getEventsV3', start, end, options, (window, signal) =>
-      this.api.getEventsV3({ query: dexcomQuery(window), signal }).then((r) => r.data.records),
+    return this.#readRange('getEventsV3', start, end, options, (window, init) =>
+      this.api.getEventsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
     );
   }
 
@@ -168,8 +257,8 @@ export class DexcomApiClient {
    * const alerts = await dexcom.getAlerts(start, end);
    */
   getAlerts(start: Date, end: Date, options: ReadOptions = {}): Promise<Alert[]> {
-    return this.#readRange('getAlertsV3', start, end, options, (window, signal) =>
-      this.api.getAlertsV3({ query: dexcomQuery(window), signal }).then((r) => r.data.records),
+    return this.#readRange('getAlertsV3', start, end, options, (window, init) =>
+      this.api.getAlertsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
     );
   }
 
@@ -180,7 +269,7 @@ export class DexcomApiClient {
    * const devices = await dexcom.getDevices();
    */
   async getDevices(options: ReadOptions = {}): Promise<Device[]> {
-    const { data } = await this.api.getDevicesV3({ signal: options.signal });
+    const { data } = await this.api.getDevicesV3(this.#requestInit(options));
     return data.records;
   }
 
@@ -194,7 +283,7 @@ export class DexcomApiClient {
    */
   async getDataRange(options: ReadOptions & { lastSyncTime?: Date } = {}): Promise<DataRangeResponse> {
     const query = options.lastSyncTime ? { lastSyncTime: `${formatDexcomDate(options.lastSyncTime)}Z` } : undefined;
-    const { data } = await this.api.getDataRangeV3({ signal: options.signal, ...(query ? { query } : {}) });
+    const { data } = await this.api.getDataRangeV3({ ...this.#requestInit(options), ...(query ? { query } : {}) });
     return data;
   }
 
@@ -208,6 +297,7 @@ export class DexcomApiClient {
     return {
       circuitBreaker: this.#pipeline.breaker?.state(),
       rateLimiter: await this.#pipeline.limiter?.stats(),
+      calls: this.#counters(),
     };
   }
 
@@ -216,10 +306,19 @@ export class DexcomApiClient {
     start: Date,
     end: Date,
     options: ReadOptions,
-    fetchWindow: (window: TimeWindow, signal: AbortSignal | undefined) => Promise<readonly T[]>,
+    fetchWindow: (window: TimeWindow, init: RequestInitOf) => Promise<readonly T[]>,
   ): Promise<T[]> {
     const maxWindowDays = operationMetadata[operationId].maxWindowDays;
-    return readWindows(start, end, maxWindowDays, (window) => fetchWindow(window, options.signal), options.signal);
+    const init = this.#requestInit(options);
+    return readWindows(start, end, maxWindowDays, (window) => fetchWindow(window, init), options.signal);
+  }
+
+  /** The per-request options of a read: its signal and, when given, its correlation id. */
+  #requestInit(options: ReadOptions): RequestInitOf {
+    return {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.correlationId ? { headers: { [this.#correlationHeader]: options.correlationId } } : {}),
+    };
   }
 
   /**
@@ -256,6 +355,23 @@ export class DexcomApiClient {
   sync(options: SyncOptions): Promise<SyncReport> {
     return syncRecords(clientRecordSource(this), options);
   }
+}
+
+/**
+ * How {@link DexcomApiClient.forUser} builds a view (internal: call `forUser()` instead).
+ *
+ * @example
+ * const view = new DexcomApiClient(options, { parent: dexcom, userKey: 'patient-42' }); // what forUser() does
+ */
+export interface ClientViewOf {
+  readonly parent: DexcomApiClient;
+  readonly userKey: string;
+}
+
+function oauthRequired(what: string): DexcomConfigurationError {
+  return new DexcomConfigurationError(
+    `${what} needs OAuth options, e.g. new DexcomApiClient({ oauth: { clientId, clientSecret, tokenStore: new FileTokenStore({ path: '.dexcom-tokens.json' }) } })`,
+  );
 }
 
 function dexcomQuery(window: TimeWindow): { startDate: string; endDate: string } {

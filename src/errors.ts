@@ -24,6 +24,7 @@ export type DexcomErrorCode =
   | 'invalid_response'
   | 'reauthorization_required'
   | 'environment_mismatch'
+  | 'token_store'
   | 'configuration';
 
 /** Fields every {@link DexcomError} may carry. */
@@ -262,5 +263,35 @@ export class DexcomInvalidResponseError extends DexcomError {
 export class DexcomReauthorizationRequiredError extends DexcomError {
   constructor(message: string, details: DexcomErrorDetails = {}) {
     super('reauthorization_required', message, { retryable: false, ...details });
+  }
+}
+
+/**
+ * Stored tokens were issued by another environment (base URL) than the one this client talks to.
+ * Thrown before anything is sent, so a token never reaches a server that did not issue it.
+ */
+export class DexcomEnvironmentMismatchError extends DexcomError {
+  /** Base URL of the environment that issued the stored tokens. */
+  readonly tokenEnvironment: string;
+  /** Base URL of the client that was about to use them. */
+  readonly clientEnvironment: string;
+  constructor(message: string, details: DexcomErrorDetails & { tokenEnvironment: string; clientEnvironment: string }) {
+    super('environment_mismatch', message, { retryable: false, ...details });
+    this.tokenEnvironment = details.tokenEnvironment;
+    this.clientEnvironment = details.clientEnvironment;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), tokenEnvironment: this.tokenEnvironment, clientEnvironment: this.clientEnvironment };
+  }
+}
+
+/**
+ * The token store failed (threw) while reading or saving a user's tokens. When it failed to save
+ * refreshed tokens, the client keeps them in memory, never uses them unsaved, and saves them first
+ * on the user's next call; `retryable` is true.
+ */
+export class DexcomTokenStoreError extends DexcomError {
+  constructor(message: string, details: DexcomErrorDetails = {}) {
+    super('token_store', message, { retryable: true, ...details });
   }
 }

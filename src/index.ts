@@ -54,3 +54,40 @@ export {
   withParsedTimes,
   type WithParsedTimes,
 } from './sync/index.js';
+export { dexcomRedactPaths, REDACTED } from '../plugins/redaction.js';
+export type { LoggerLike, LoggingOptions, LogLevel } from '../plugins/logging.js';
+export type { MetricsOptions } from '../plugins/metrics.js';
+export type { CorrelationOptions } from '../plugins/correlation.js';
+export type { CallCounters } from './call-counters.js';
+export type { IssuedToken, TokenSource } from '../plugins/auth.js';
+export type { ClientViewOf } from './client.js';
+export {
+  type AuthorizationRequest,
+  type AuthorizationUrlOptions,
+  buildAuthorizationUrl,
+  type CodeExchangeOptions,
+  DEFAULT_EXPIRES_IN_SECONDS,
+  DEFAULT_OAUTH_TIMING,
+  DexcomOAuth,
+  type DexcomOAuthConfig,
+  exchangeAuthorizationCode,
+  type ExchangeCodeOptions,
+  FileTokenStore,
+  type FileTokenStoreOptions,
+  InMemoryTokenStore,
+  oauthErrorCode,
+  type OAuthOptions,
+  type OAuthPathVersion,
+  type OAuthRefreshRetryOptions,
+  parseTokenRecord,
+  parseTokenResponse,
+  refreshAccessToken,
+  refreshDueAt,
+  type RefreshOptions,
+  type ResolvedOAuthOptions,
+  type TokenRecord,
+  type TokenRequestOptions,
+  type TokenSet,
+  type TokenStatus,
+  type TokenStore,
+} from './oauth/index.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TokenSource } from '../plugins/auth.js';
 import type { PipelineEvents } from '../plugins/events.js';
 import type { CallContext, FetchLike } from '../plugins/middleware.js';
 
@@ -18,6 +19,12 @@ export interface ClientFetchOptions {
   readonly run: FetchLike;
   /** The client's event bus. */
   readonly events: PipelineEvents;
+  /** Header from which a caller-supplied correlation id is taken. Default `x-correlation-id`. */
+  readonly correlationHeader?: string;
+  /** False when correlation headers are turned off: the caller's header is then not sent on. Default true. */
+  readonly forwardCorrelationHeader?: boolean;
+  /** The user's token source of a `forUser()` view, put on every call's context. Default: none (the client's `accessToken`). */
+  readonly tokenSource?: TokenSource;
 }
 
 /**
@@ -32,6 +39,7 @@ export interface ClientFetchOptions {
  */
 export function createClientFetch(options: ClientFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
   const { events, run } = options;
+  const correlationHeader = options.correlationHeader ?? 'x-correlation-id';
   const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
   const byRoute = new Map<string, { operationId: string; path: string }>();
   for (const [operationId, info] of Object.entries(options.operations)) {
@@ -43,8 +51,11 @@ export function createClientFetch(options: ClientFetchOptions): (input: RequestI
     const pathname = new URL(request.url).pathname;
     const relative = basePath && pathname.startsWith(basePath) ? pathname.slice(basePath.length) || '/' : pathname;
     const route = byRoute.get(`${method} ${relative}`);
+    const callerId = request.headers.get(correlationHeader);
+    if (callerId !== null && options.forwardCorrelationHeader === false) request.headers.delete(correlationHeader);
     const context: CallContext = {
-      invocationId: randomUUID(),
+      // A caller-supplied id is kept only when it is short and printable: it lands in logs and errors.
+      invocationId: callerId && /^[\x21-\x7e]{1,128}$/.test(callerId) ? callerId : randomUUID(),
       // Unknown routes get a fixed label, never the raw path: labels must come from a bounded set.
       operationId: route?.operationId ?? 'unknown',
       pathTemplate: route?.path ?? 'unknown',
@@ -54,6 +65,7 @@ export function createClientFetch(options: ClientFetchOptions): (input: RequestI
       startedAt: Date.now(),
       events,
       signal: request.signal,
+      ...(options.tokenSource ? { tokenSource: options.tokenSource } : {}),
     };
     return run(request, context);
   };

@@ -112,8 +112,10 @@ export function sensitiveFacts(spec: SpecDocument): SensitiveFacts {
     if (schema.items) visit(schema.items, `${prefix}[*]`, depth + 1, nextSeen);
     for (const [name, property] of Object.entries((schema.properties as Json | undefined) ?? {})) {
       const path = prefix ? `${prefix}.${name}` : name;
-      if (isSensitive(property)) responsePaths.add(path);
-      else visit(property, path, depth + 1, nextSeen);
+      if (isSensitive(property)) {
+        responsePaths.add(path);
+        properties.add(name);
+      } else visit(property, path, depth + 1, nextSeen);
     }
   };
 

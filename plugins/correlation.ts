@@ -1,0 +1,67 @@
+import { DexcomConfigurationError } from '../src/errors.js';
+import type { Middleware } from './middleware.js';
+
+/**
+ * Correlation headers sent with every wire attempt (`new DexcomApiClient({ correlation })`).
+ *
+ * @example
+ * new DexcomApiClient({ accessToken, correlation: { header: 'x-request-id', attemptHeader: false } });
+ */
+export interface CorrelationOptions {
+  /**
+   * Header carrying the call's correlation id (stable across retries). A caller that sets this
+   * header on a call supplies the id; otherwise a UUID is generated.
+   * @default 'x-correlation-id'
+   */
+  header?: string;
+  /**
+   * Header carrying the attempt number (1, 2, ...); `false` sends none.
+   * @default 'x-correlation-attempt'
+   */
+  attemptHeader?: string | false;
+}
+
+/** Validated {@link CorrelationOptions}; `null` when correlation headers are turned off. */
+export interface ResolvedCorrelationOptions {
+  readonly header: string;
+  readonly attemptHeader: string | null;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Validates the correlation options once, at construction. `false` turns the headers off (the id
+ * still exists in logs, events and errors).
+ *
+ * @example
+ * resolveCorrelationOptions({}); // { header: 'x-correlation-id', attemptHeader: 'x-correlation-attempt' }
+ */
+export function resolveCorrelationOptions(user?: CorrelationOptions | false): ResolvedCorrelationOptions | null {
+  if (user === false) return null;
+  const header = (user?.header ?? 'x-correlation-id').toLowerCase();
+  const attempt = user?.attemptHeader === false ? null : (user?.attemptHeader ?? 'x-correlation-attempt').toLowerCase();
+  for (const name of [header, attempt]) {
+    if (name !== null && (!TOKEN.test(name) || name === 'authorization')) {
+      throw new DexcomConfigurationError(
+        `correlation headers must be valid header names, e.g. { correlation: { header: 'x-request-id', attemptHeader: false } } (got ${JSON.stringify(name)})`,
+      );
+    }
+  }
+  return { header, attemptHeader: attempt };
+}
+
+/**
+ * Sets the correlation id and the attempt number on every wire attempt, so the server's logs and
+ * this SDK's logs, events and errors can be joined on one id.
+ *
+ * @example
+ * const layer = correlationHeaders({ header: 'x-correlation-id', attemptHeader: 'x-correlation-attempt' });
+ */
+export function correlationHeaders(options: ResolvedCorrelationOptions): Middleware {
+  return (next) => (request, context) => {
+    // Each attempt is a fresh clone (see the retry layer), so setting headers in place is safe.
+    request.headers.set(options.header, context.invocationId);
+    if (options.attemptHeader) request.headers.set(options.attemptHeader, String(context.attempt));
+    return next(request, context);
+  };
+}

@@ -1,0 +1,110 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DexcomValidationError } from '../errors.js';
+import { assertCheckpointKey, type CheckpointKey, type CheckpointStore, parseCheckpoint, type SyncCheckpoint } from './checkpoint.js';
+
+/**
+ * Options of {@link FileCheckpointStore}.
+ *
+ * @example
+ * new FileCheckpointStore({ directory: '/var/lib/cgm-sync/checkpoints' });
+ */
+export interface FileCheckpointStoreOptions {
+  /** Directory for the checkpoint files; created (mode 0700) when missing. */
+  directory: string;
+}
+
+/**
+ * A durable {@link CheckpointStore}: one JSON file per user and record type in `directory`, mode
+ * 0600 (a checkpoint holds record ids of a patient's data).
+ *
+ * Each `set` is atomic: the checkpoint goes to a temporary file in the same directory, which is
+ * fsynced, then renamed over the old file, and the directory is fsynced so the rename itself
+ * survives a power loss. A crash at any point leaves either the old or the new checkpoint, never a
+ * torn one, so `sync` resumes without a gap.
+ *
+ * @example
+ * const checkpointStore = new FileCheckpointStore({ directory: './dexcom-checkpoints' });
+ * await dexcom.sync({ userKey: 'patient-42', checkpointStore, handler });
+ */
+export class FileCheckpointStore implements CheckpointStore {
+  readonly #directory: string;
+
+  constructor(options: FileCheckpointStoreOptions) {
+    if (typeof options?.directory !== 'string' || options.directory === '') {
+      throw new DexcomValidationError(`FileCheckpointStore needs a directory, e.g. new FileCheckpointStore({ directory: './dexcom-checkpoints' })`);
+    }
+    this.#directory = options.directory;
+  }
+
+  /** The checkpoint saved for `key`, or `undefined` when there is no file yet. */
+  async get(key: CheckpointKey): Promise<SyncCheckpoint | undefined> {
+    assertCheckpointKey(key);
+    const path = this.#pathOf(key);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new DexcomValidationError(`${path} is not a sync checkpoint: not JSON`);
+    }
+    return parseCheckpoint(json, path);
+  }
+
+  /** Atomically replaces the checkpoint for `key` (temp file, fsync, rename, directory fsync). */
+  async set(key: CheckpointKey, checkpoint: SyncCheckpoint): Promise<void> {
+    assertCheckpointKey(key);
+    parseCheckpoint(checkpoint, 'the checkpoint to save');
+    await mkdir(this.#directory, { recursive: true, mode: 0o700 });
+    const path = this.#pathOf(key);
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    try {
+      const file = await open(temporary, 'wx', 0o600);
+      try {
+        await file.writeFile(JSON.stringify(checkpoint), 'utf8');
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, path);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    await syncDirectory(this.#directory);
+  }
+
+  #pathOf({ userKey, type }: CheckpointKey): string {
+    return join(this.#directory, `${fileSafe(userKey)}.${type}.json`);
+  }
+}
+
+/**
+ * A user key as a file name: readable when it is plain (letters, digits, `-`, `_`), otherwise a
+ * hash, so no key can escape the directory, clash by case or exceed file-name limits.
+ */
+function fileSafe(userKey: string): string {
+  if (/^[A-Za-z0-9_-]{1,100}$/.test(userKey) && userKey.toLowerCase() === userKey) return userKey;
+  return `key-${createHash('sha256').update(userKey).digest('hex').slice(0, 32)}`;
+}
+
+/** fsyncs a directory so a rename in it is durable; some platforms (Windows) cannot, which is fine there. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,48 @@
+import type { TimeWindow } from '../dates.js';
+import { parseDexcomTimestamp } from '../timestamps.js';
+import type { TimedRecord } from '../windowed-read.js';
+
+/**
+ * The records of one window, ready to hand out.
+ *
+ * @example
+ * const { records, unplacedIds }: WindowRecords<Egv> = selectWindowRecords(response, window);
+ */
+export interface WindowRecords<T> {
+  /** Records whose `systemTime` lies in the window, once per `recordId`, sorted by `systemTime`. */
+  readonly records: T[];
+  /** Ids of records kept although their `systemTime` could not be parsed (they come last). */
+  readonly unplacedIds: ReadonlySet<string>;
+}
+
+/**
+ * Keeps the records of one response that belong to `window` (`start <= systemTime < end`), once per
+ * `recordId` (a later copy replaces an earlier one), sorted by `systemTime`.
+ *
+ * Why filter: Dexcom matches `startDate`/`endDate` against `systemTime` but its bound inclusiveness
+ * is not documented (alerts say end-exclusive, the others say nothing), and a mock may ignore the
+ * window altogether. Assigning each record to the one window that holds its `systemTime` (Tidepool's
+ * rule) makes consecutive windows partition the timeline: no boundary duplicates, and the output of
+ * a window walk is in time order. A record whose `systemTime` cannot be parsed cannot be placed; it is
+ * kept rather than lost, ordered last, and reported in `unplacedIds` so the caller can drop a
+ * repeat of it in the next window.
+ *
+ * @example
+ * selectWindowRecords(records, { start: new Date('2024-01-01Z'), end: new Date('2024-01-31Z') }).records;
+ */
+export function selectWindowRecords<T extends TimedRecord>(response: readonly T[], window: TimeWindow): WindowRecords<T> {
+  const start = window.start.getTime();
+  const end = window.end.getTime();
+  const byId = new Map<string, { record: T; time: number | undefined }>();
+  for (const record of response) {
+    const time = parseDexcomTimestamp(record.systemTime);
+    if (time !== undefined && (time < start || time >= end)) continue;
+    byId.delete(record.recordId);
+    byId.set(record.recordId, { record, time });
+  }
+  const entries = [...byId.values()];
+  const unplacedIds = new Set(entries.filter((entry) => entry.time === undefined).map((entry) => entry.record.recordId));
+  // Array.prototype.sort is stable, so equal times (and all unplaced records) keep response order.
+  entries.sort((a, b) => (a.time ?? Number.POSITIVE_INFINITY) - (b.time ?? Number.POSITIVE_INFINITY));
+  return { records: entries.map((entry) => entry.record), unplacedIds };
+}

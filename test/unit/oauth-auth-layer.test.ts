@@ -1,0 +1,167 @@
+/**
+ * The auth layer on its own: a scripted `next`, the exact call log, token sources with and without
+ * renewal, the single re-send after a 401, aborts, and the token preflight.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { bearerAuth, type IssuedToken, type TokenSource, tokenPreflight } from '../../plugins/auth.js';
+import {
+  DexcomAbortError,
+  DexcomCircuitOpenError,
+  DexcomConfigurationError,
+  DexcomReauthorizationRequiredError,
+} from '../../src/errors.js';
+import { makeContext, makeRequest, scriptedNext } from './context.js';
+
+const ok = () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+const unauthorized = () => new Response('{"error":"invalid_token"}', { status: 401 });
+
+/** A token source that hands out `tokens` in order and records what was renewed. */
+function renewingSource(tokens: IssuedToken[], renewed: Array<IssuedToken | undefined>): TokenSource & { log: string[] } {
+  const log: string[] = [];
+  return {
+    log,
+    token: async () => {
+      log.push('token');
+      return tokens[0]!;
+    },
+    renew: async (rejected) => {
+      log.push(`renew v${rejected.version}`);
+      return renewed.shift();
+    },
+  };
+}
+
+describe('bearerAuth', () => {
+  it("sets the client's token on every attempt of an operation that needs one", async () => {
+    let calls = 0;
+    const seen: string[] = [];
+    const { next, calls: log } = scriptedNext([(request) => (seen.push(request.headers.get('authorization')!), ok())]);
+    await bearerAuth({ accessToken: () => `t${++calls}` })(next)(makeRequest(), makeContext());
+    expect(seen).toEqual(['Bearer t1']);
+    expect(log).toEqual(['GET 1']);
+  });
+
+  it("prefers the call's tokenSource over the client's accessToken", async () => {
+    const { next } = scriptedNext([(request) => new Response(request.headers.get('authorization'), { status: 200 })]);
+    const source = renewingSource([{ value: 'user-token', version: 3 }], []);
+    const response = await bearerAuth({ accessToken: 'client-token' })(next)(makeRequest(), makeContext({ tokenSource: source }));
+    expect(await response.text()).toBe('Bearer user-token');
+  });
+
+  it('without any token source the call fails before sending, with an example', async () => {
+    const { next, calls } = scriptedNext([]);
+    await expect(bearerAuth({})(next)(makeRequest(), makeContext())).rejects.toThrow(/forUser\('patient-42'\)/);
+    expect(calls).toEqual([]);
+  });
+
+  it('asks for no token when the operation needs none, and refuses plain http to other hosts', async () => {
+    const source = renewingSource([{ value: 't', version: 1 }], []);
+    const { next } = scriptedNext([(request) => new Response(String(request.headers.has('authorization')))]);
+    const response = await bearerAuth({ requiresAuth: () => false })(next)(makeRequest(), makeContext({ tokenSource: source, operationId: 'postToken' }));
+    expect(await response.text()).toBe('false');
+    expect(source.log).toEqual([]);
+    await expect(
+      bearerAuth({ accessToken: 't' })(scriptedNext([]).next)(new Request('http://api.dexcom.com/v3/users/self/egvs'), makeContext()),
+    ).rejects.toBeInstanceOf(DexcomConfigurationError);
+  });
+
+  it('after a 401, renews once and sends once more with the new token (same attempt number)', async () => {
+    const source = renewingSource([{ value: 'old', version: 1 }], [{ value: 'new', version: 2 }]);
+    const tokens: string[] = [];
+    const { next, calls } = scriptedNext([
+      (request) => (tokens.push(request.headers.get('authorization')!), unauthorized()),
+      (request) => (tokens.push(request.headers.get('authorization')!), ok()),
+    ]);
+    const context = makeContext({ tokenSource: source });
+    const response = await bearerAuth({})(next)(makeRequest(), context);
+    expect(response.status).toBe(200);
+    expect(calls).toEqual(['GET 1', 'GET 1']);
+    expect(tokens).toEqual(['Bearer old', 'Bearer new']);
+    expect(source.log).toEqual(['token', 'renew v1']);
+    expect(context.attempts.map((a) => a.status)).toEqual([401, 200]);
+  });
+
+  it('a second 401 is returned as is: no second renewal, no loop', async () => {
+    const source = renewingSource([{ value: 'old', version: 1 }], [{ value: 'new', version: 2 }, { value: 'newer', version: 3 }]);
+    const { next, calls } = scriptedNext([unauthorized(), unauthorized()]);
+    const response = await bearerAuth({})(next)(makeRequest(), makeContext({ tokenSource: source }));
+    expect(response.status).toBe(401);
+    expect(calls).toEqual(['GET 1', 'GET 1']);
+    expect(source.log).toEqual(['token', 'renew v1']);
+  });
+
+  it('returns the 401 when the source has nothing newer, or cannot renew at all', async () => {
+    const nothingNewer = renewingSource([{ value: 'old', version: 1 }], [undefined]);
+    const first = scriptedNext([unauthorized()]);
+    expect((await bearerAuth({})(first.next)(makeRequest(), makeContext({ tokenSource: nothingNewer }))).status).toBe(401);
+    expect(first.calls).toEqual(['GET 1']);
+
+    const plain = scriptedNext([unauthorized()]);
+    expect((await bearerAuth({ accessToken: 'static' })(plain.next)(makeRequest(), makeContext())).status).toBe(401);
+    expect(plain.calls).toEqual(['GET 1']);
+  });
+
+  it('a circuit-open failure of the renewal returns the 401 (the probe completes); other failures are thrown', async () => {
+    const open = new DexcomCircuitOpenError('open', { retryAt: new Date() });
+    const source: TokenSource = { token: async () => ({ value: 'old', version: 1 }), renew: vi.fn().mockRejectedValueOnce(open) };
+    expect((await bearerAuth({})(scriptedNext([unauthorized()]).next)(makeRequest(), makeContext({ tokenSource: source }))).status).toBe(401);
+
+    const reauth = new DexcomReauthorizationRequiredError('sign in again');
+    const failing: TokenSource = { token: async () => ({ value: 'old', version: 1 }), renew: async () => Promise.reject(reauth) };
+    await expect(bearerAuth({})(scriptedNext([unauthorized()]).next)(makeRequest(), makeContext({ tokenSource: failing }))).rejects.toBe(reauth);
+  });
+
+  it('sends the same body again after a 401', async () => {
+    const source = renewingSource([{ value: 'old', version: 1 }], [{ value: 'new', version: 2 }]);
+    const bodies: string[] = [];
+    const { next } = scriptedNext([
+      async (request) => (bodies.push(await request.text()), unauthorized()),
+      async (request) => (bodies.push(await request.text()), ok()),
+    ]);
+    await bearerAuth({})(next)(makeRequest({ method: 'POST', body: 'payload' }), makeContext({ tokenSource: source, method: 'POST' }));
+    expect(bodies).toEqual(['payload', 'payload']);
+  });
+
+  it("stops waiting for a slow token when the call's signal aborts", async () => {
+    const controller = new AbortController();
+    const source: TokenSource = { token: () => new Promise<IssuedToken>(() => {}) };
+    const { next, calls } = scriptedNext([]);
+    const pending = bearerAuth({})(next)(makeRequest(), makeContext({ tokenSource: source, signal: controller.signal }));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(DexcomAbortError);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('tokenPreflight', () => {
+  it('asks the call’s token source once, before the rest of the pipeline', async () => {
+    const source = renewingSource([{ value: 't', version: 1 }], []);
+    const { next, calls } = scriptedNext([ok()]);
+    await tokenPreflight()(next)(makeRequest(), makeContext({ tokenSource: source }));
+    expect(source.log).toEqual(['token']);
+    expect(calls).toEqual(['GET 1']);
+  });
+
+  it('does nothing without a token source, for operations without auth, or with an explicit authorization header', async () => {
+    const source = renewingSource([{ value: 't', version: 1 }], []);
+    const preflight = tokenPreflight({ requiresAuth: (operationId) => operationId !== 'postToken' });
+    await preflight(scriptedNext([ok()]).next)(makeRequest(), makeContext());
+    await preflight(scriptedNext([ok()]).next)(makeRequest(), makeContext({ tokenSource: source, operationId: 'postToken' }));
+    await preflight(scriptedNext([ok()]).next)(makeRequest({ headers: { authorization: 'Bearer mine' } }), makeContext({ tokenSource: source }));
+    expect(source.log).toEqual([]);
+  });
+
+  it('fails the call with the source’s error and sends nothing', async () => {
+    const reauth = new DexcomReauthorizationRequiredError('sign in again');
+    const { next, calls } = scriptedNext([]);
+    await expect(tokenPreflight()(next)(makeRequest(), makeContext({ tokenSource: { token: async () => Promise.reject(reauth) } }))).rejects.toBe(reauth);
+    expect(calls).toEqual([]);
+  });
+
+  it('an abort ends the wait at once', async () => {
+    const controller = new AbortController();
+    const pending = tokenPreflight()(scriptedNext([]).next)(makeRequest(), makeContext({ tokenSource: { token: () => new Promise(() => {}) }, signal: controller.signal }));
+    controller.abort('user navigated away');
+    await expect(pending).rejects.toMatchObject({ code: 'aborted', cause: 'user navigated away' });
+  });
+});
