@@ -108,6 +108,7 @@ export const sensitiveFields = {
         'code',
         'realtimeValue',
         'refresh_token',
+        'session_state',
         'smoothedValue',
         'transmitterId',
         'trendRate',
@@ -133,6 +134,7 @@ export const sensitiveFields = {
         'records[*].trendRate',
         'records[*].value',
         'refresh_token',
+        'session_state',
         'userId'
     ]
 } as const;

@@ -701,7 +701,7 @@ export type TokenResponse = {
      */
     'not-before-policy'?: string | number;
     /**
-     * Keycloak-style session id (a UUID in Dexcom's example).
+     * Keycloak-style session id (a UUID in Dexcom's example). Identifies the user's session, so never logged.
      */
     session_state?: string;
     /**

@@ -167,6 +167,11 @@ export interface CircuitBreakerSnapshot {
 export interface CircuitBreaker {
   /** The pipeline layer; put it inside retry and outside auth. */
   readonly middleware: Middleware;
+  /**
+   * A second check just inside the rate limiter: a request that waited in the limiter's queue
+   * while the circuit opened fails fast instead of going out (it counts neither way).
+   */
+  readonly gate: Middleware;
   /** The breaker's current state (for health checks and logs). */
   state(): CircuitBreakerSnapshot;
 }
@@ -205,14 +210,20 @@ export function createCircuitBreaker(options: ResolvedCircuitBreakerOptions, eve
   });
   policy.onReset(() => events.emit('reset', {}));
 
+  // The call whose attempt is the half-open probe, so the gate lets exactly that one through.
+  let probeContext: CallContext | undefined;
+
   const runAttempt = async (next: FetchLike, request: Request, context: CallContext): Promise<Response> => {
     const isProbe = probeStarting;
     probeStarting = false;
     if (!isProbe) return next(request, context);
+    probeContext = context;
     try {
       return await next(request, context);
     } catch (error) {
       throw isOutageError(error) ? error : new ProbeAbandonedError(error);
+    } finally {
+      probeContext = undefined;
     }
   };
 
@@ -245,6 +256,19 @@ export function createCircuitBreaker(options: ResolvedCircuitBreakerOptions, eve
     }
   };
 
+  // Calls admitted while the circuit was closed may then wait in the rate limiter's queue; when
+  // they come out after it opened, they must not go to a server known to be down, and while it is
+  // half-open only the probe may go.
+  const gate: Middleware = (next) => async (request, context) => {
+    if (policy.state === CircuitState.Open) {
+      return rejectOpen(context, openUntil, `it opened while this request waited; a probe may go at ${new Date(openUntil).toISOString()}`);
+    }
+    if (policy.state === CircuitState.HalfOpen && context !== probeContext) {
+      return rejectOpen(context, Date.now(), 'a probe request is in flight; try again once it completes');
+    }
+    return next(request, context);
+  };
+
   const state = (): CircuitBreakerSnapshot => {
     switch (policy.state) {
       case CircuitState.Closed:
@@ -256,7 +280,7 @@ export function createCircuitBreaker(options: ResolvedCircuitBreakerOptions, eve
     }
   };
 
-  return { middleware, state };
+  return { middleware, gate, state };
 }
 
 /** Internal marker: the probe ended without a verdict on the server; unwrapped before rethrowing. */

@@ -1,6 +1,6 @@
 import { DexcomConfigurationError } from '../src/errors.js';
 import type { PipelineEventMap, PipelineEvents } from './events.js';
-import { redactedBodyOf, redactHeaders, redactQuery } from './redaction.js';
+import { redactedBodyOf, redactHeaders, redactQuery, requestSecrets } from './redaction.js';
 
 /** Log levels this SDK writes at, lowest first. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -189,6 +189,8 @@ function attemptFields(
 }
 
 async function withBodies(e: PipelineEventMap['attempt-end'], fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const [requestBody, responseBody] = await Promise.all([redactedBodyOf(e.request), e.response ? redactedBodyOf(e.response) : undefined]);
+  // Servers echo what they were sent (a token in an error description): cut those values out too.
+  const secrets = await requestSecrets(e.request);
+  const [requestBody, responseBody] = await Promise.all([redactedBodyOf(e.request, secrets), e.response ? redactedBodyOf(e.response, secrets) : undefined]);
   return { ...fields, ...(requestBody === undefined ? {} : { requestBody }), ...(responseBody === undefined ? {} : { responseBody }) };
 }

@@ -86,30 +86,103 @@ export function redactQuery(url: URL): Record<string, string> {
  * A deep copy of a parsed body with every property the spec marks `x-sensitive` (user and device
  * ids, glucose values, tokens, secrets, codes) replaced by `[REDACTED]`, at any depth. Matching by
  * property name rather than by path, so a field moved or nested by a new API version stays hidden.
+ * The values of those properties, and any `knownSecrets` (the token and form secrets the request
+ * carried), are also cut out of every other string, because servers echo them in free text such as
+ * `error_description`.
  *
  * @example
- * redactBody({ userId: 'u1', records: [{ recordId: 'r', value: 120 }] });
- * // { userId: '[REDACTED]', records: [{ recordId: 'r', value: '[REDACTED]' }] }
+ * redactBody({ userId: 'u-123', error: 'no data for u-123', records: [{ recordId: 'r', value: 120 }] });
+ * // { userId: '[REDACTED]', error: 'no data for [REDACTED]', records: [{ recordId: 'r', value: '[REDACTED]' }] }
  */
-export function redactBody(body: unknown, depth = 0): unknown {
+export function redactBody(body: unknown, knownSecrets: readonly string[] = []): unknown {
+  const secrets = new Set(knownSecrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH));
+  collectSensitiveValues(body, secrets, 0);
+  // Longest first, so a secret that contains another is cut out whole.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return copyRedacted(body, ordered, 0);
+}
+
+/** Shorter strings (`ok`, `0`) are too common to cut out of free text without mangling it. */
+const MIN_SECRET_LENGTH = 4;
+
+function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_PROPERTIES.has(key) || SENSITIVE_PROPERTIES.has(key.toLowerCase());
+}
+
+function collectSensitiveValues(node: unknown, into: Set<string>, depth: number): void {
+  if (depth > 32 || typeof node !== 'object' || node === null) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (isSensitiveKey(key) && (typeof value === 'string' || typeof value === 'number')) {
+      const text = String(value);
+      if (text.length >= MIN_SECRET_LENGTH) into.add(text);
+    } else collectSensitiveValues(value, into, depth + 1);
+  }
+}
+
+function copyRedacted(node: unknown, secrets: readonly string[], depth: number): unknown {
   if (depth > 32) return REDACTED;
-  if (Array.isArray(body)) return body.map((item) => redactBody(item, depth + 1));
-  if (typeof body !== 'object' || body === null) return body;
+  if (typeof node === 'string') return scrub(node, secrets);
+  if (Array.isArray(node)) return node.map((item) => copyRedacted(item, secrets, depth + 1));
+  if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    out[key] = SENSITIVE_PROPERTIES.has(key) || SENSITIVE_PROPERTIES.has(key.toLowerCase()) ? REDACTED : redactBody(value, depth + 1);
+  for (const [key, value] of Object.entries(node)) {
+    out[key] = isSensitiveKey(key) ? REDACTED : copyRedacted(value, secrets, depth + 1);
   }
   return out;
 }
 
 /**
+ * Cuts every known secret out of a string.
+ *
+ * @example
+ * scrub('token abc123 rejected', ['abc123']); // 'token [REDACTED] rejected'
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/**
+ * The secrets a request carries, to cut out of whatever the server echoes: the bearer token, the
+ * values of query parameters that may not be logged, and the sensitive fields of a form or JSON
+ * body (client secret, code, refresh token).
+ *
+ * @example
+ * await requestSecrets(new Request('http://x/t', { headers: { authorization: 'Bearer abc' } })); // ['abc']
+ */
+export async function requestSecrets(request: Request): Promise<string[]> {
+  const secrets: string[] = [];
+  const authorization = request.headers.get('authorization');
+  if (authorization) secrets.push(authorization, authorization.replace(/^\S+\s+/, ''));
+  new URL(request.url).searchParams.forEach((value, name) => {
+    if (!LOGGABLE_QUERY_PARAMETERS.has(name)) secrets.push(value);
+  });
+  const body = await parsedBodyOf(request);
+  if (typeof body === 'object') {
+    const found = new Set<string>();
+    collectSensitiveValues(body.value, found, 0);
+    secrets.push(...found);
+  }
+  return secrets;
+}
+
+/**
  * Reads a body for a debug log: JSON and form bodies are parsed and redacted with
- * {@link redactBody}; anything else is summarised by type and size, never logged raw.
+ * {@link redactBody} (also cutting out `knownSecrets`); anything else is summarised by type and
+ * size, never logged raw.
  *
  * @example
  * await redactedBodyOf(new Response('{"userId":"u"}', { headers: { 'content-type': 'application/json' } }));
  */
-export async function redactedBodyOf(message: Request | Response): Promise<unknown> {
+export async function redactedBodyOf(message: Request | Response, knownSecrets: readonly string[] = []): Promise<unknown> {
+  const parsed = await parsedBodyOf(message);
+  if (parsed === undefined || typeof parsed === 'string') return parsed;
+  return redactBody(parsed.value, knownSecrets);
+}
+
+/** The parsed body, a summary string for a body that is not JSON or a form, or undefined when empty. */
+async function parsedBodyOf(message: Request | Response): Promise<{ value: unknown } | string | undefined> {
   const contentType = message.headers.get('content-type') ?? '';
   let text: string;
   try {
@@ -120,13 +193,11 @@ export async function redactedBodyOf(message: Request | Response): Promise<unkno
   if (text === '') return undefined;
   if (/\bjson\b/i.test(contentType)) {
     try {
-      return redactBody(JSON.parse(text));
+      return { value: JSON.parse(text) };
     } catch {
       return `[unparseable JSON, ${text.length} chars]`;
     }
   }
-  if (contentType.includes('application/x-www-form-urlencoded')) {
-    return redactBody(Object.fromEntries(new URLSearchParams(text)));
-  }
+  if (contentType.includes('application/x-www-form-urlencoded')) return { value: Object.fromEntries(new URLSearchParams(text)) };
   return `[${contentType.split(';')[0] || 'body'}, ${text.length} chars]`;
 }

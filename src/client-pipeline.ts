@@ -51,7 +51,8 @@ export interface Pipeline {
  * 3. retry: the only layer that sends again
  * 4. circuit breaker: counts every wire attempt; 429 never trips it
  * 5. auth: bearer token per attempt
- * 6. rate limiter: every wire request takes a token, retries included
+ * 6. rate limiter: every wire request takes a token, retries included; then the breaker's gate,
+ *    so a request that waited in the queue while the circuit opened is not sent
  * 7. correlation headers: the call's id and the attempt number
  * 8. attempt timeout
  * 9. wire observer: one record and event per attempt
@@ -76,6 +77,7 @@ export function createPipeline(options: PipelineOptions, events: PipelineEvents)
     ...(breaker ? [breaker.middleware] : []),
     bearerAuth({ accessToken: options.accessToken, requiresAuth: options.requiresAuth }),
     ...(limiter ? [limiter.middleware] : []),
+    ...(limiter && breaker ? [breaker.gate] : []),
     ...(options.correlation ? [correlationHeaders(options.correlation)] : []),
     attemptTimeout(timeouts),
     wireObserver(),

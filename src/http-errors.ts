@@ -12,9 +12,6 @@ import {
   DexcomServerError,
 } from './errors.js';
 
-/** Longest error text copied from a response body into an error message. */
-const MAX_DETAIL_LENGTH = 200;
-
 /**
  * Turns a final non-2xx response into the matching {@link DexcomError}: 400/422 bad request, 401
  * auth, 403 forbidden, 404 not found, 429 rate limited (with `retryAfterMs` when the server sent
@@ -84,16 +81,16 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 /**
- * The short, non-sensitive part of an error body: OAuth-style `error`, a problem+json `title`, or
- * an Apigee-style `fault.faultstring`. Free text such as `error_description` is left on `body`
- * only, because servers sometimes echo request values in it.
+ * The short, non-sensitive part of an error body: an OAuth-style `error` or a `code`, and only when
+ * it looks like a code (`invalid_grant`, `too_many_requests`). Free text (`error_description`,
+ * `message`, `faultstring`, a problem's `title`) stays on `body` only, because servers echo request
+ * values, ids and tokens in it.
  */
 function errorDetail(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const record = body as Record<string, unknown>;
-  const fault = record.fault as Record<string, unknown> | undefined;
-  const candidate = [record.error, record.title, record.code, fault?.faultstring].find(
-    (value): value is string => typeof value === 'string' && value.length > 0,
-  );
-  return candidate && candidate.slice(0, MAX_DETAIL_LENGTH);
+  return [record.error, record.code].find((value): value is string => typeof value === 'string' && ERROR_CODE.test(value));
 }
+
+/** An error code: a short identifier, no spaces, nothing that could carry a value. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;

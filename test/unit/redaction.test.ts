@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sensitiveFields } from '../../generated/dexcom-spec-metadata.gen.js';
-import { dexcomRedactPaths, REDACTED, redactBody, redactedBodyOf, redactHeaders, redactQuery } from '../../plugins/redaction.js';
+import { dexcomRedactPaths, REDACTED, redactBody, redactedBodyOf, redactHeaders, redactQuery, requestSecrets } from '../../plugins/redaction.js';
 import { operationFacts, sensitiveFacts } from '../../scripts/codegen/spec-facts.js';
 
 describe('redaction', () => {
@@ -32,6 +32,17 @@ describe('redaction', () => {
     });
     expect(await redactedBodyOf(form)).toEqual({ grant_type: 'refresh_token', refresh_token: REDACTED, client_id: 'cid', client_secret: REDACTED });
     expect(await redactedBodyOf(new Response('<html>secret page</html>', { headers: { 'content-type': 'text/html' } }))).toBe('[text/html, 24 chars]');
+  });
+
+  it('cuts sensitive values and the secrets of the request out of free text that echoes them', async () => {
+    const body = { error: 'unauthorized', error_description: 'token abc-123-token rejected for user u-98765', userId: 'u-98765' };
+    expect(redactBody(body, ['abc-123-token'])).toEqual({ error: 'unauthorized', error_description: `token ${REDACTED} rejected for user ${REDACTED}`, userId: REDACTED });
+    const request = new Request('http://127.0.0.1/v2/oauth2/token?state=st-4567', {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok-999', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=rt-5555&client_secret=cs-7777',
+    });
+    expect((await requestSecrets(request)).sort()).toEqual(['Bearer tok-999', 'cs-7777', 'rt-5555', 'st-4567', 'tok-999']);
   });
 
   it('derives its lists from the spec', () => {
