@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
 import { DexcomConfigurationError, DexcomTokenStoreError, isDexcomError } from '../errors.js';
 import { assertNextVersion, parseTokenRecord, type TokenRecord } from './token-record.js';
 import { assertUserKey, type TokenStore } from './token-store.js';
@@ -95,37 +94,6 @@ export class FileTokenStore implements TokenStore {
   }
 
   async #write(users: Map<string, TokenRecord>): Promise<void> {
-    const directory = dirname(this.path);
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-    const temporary = `${this.path}.${randomUUID()}.tmp`;
-    try {
-      // Created 0600 from the start: the tokens are never readable by others, not even briefly.
-      const file = await open(temporary, 'wx', 0o600);
-      try {
-        await file.writeFile(`${JSON.stringify({ format: FORMAT, users: Object.fromEntries(users) }, null, 2)}\n`, 'utf8');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
-    } catch (error) {
-      await unlink(temporary).catch(() => undefined);
-      throw error;
-    }
-    await syncDirectory(directory);
-  }
-}
-
-/** fsyncs a directory so a rename in it is durable; some platforms cannot, which is fine there. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
-  } finally {
-    await handle?.close();
+    await writeFileAtomic(this.path, `${JSON.stringify({ format: FORMAT, users: Object.fromEntries(users) }, null, 2)}\n`);
   }
 }

@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { DexcomValidationError } from '../errors.js';
 import { assertCheckpointKey, type CheckpointKey, type CheckpointStore, parseCheckpoint, type SyncCheckpoint } from './checkpoint.js';
 
@@ -62,23 +63,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async set(key: CheckpointKey, checkpoint: SyncCheckpoint): Promise<void> {
     assertCheckpointKey(key);
     parseCheckpoint(checkpoint, 'the checkpoint to save');
-    await mkdir(this.#directory, { recursive: true, mode: 0o700 });
-    const path = this.#pathOf(key);
-    const temporary = `${path}.${randomUUID()}.tmp`;
-    try {
-      const file = await open(temporary, 'wx', 0o600);
-      try {
-        await file.writeFile(JSON.stringify(checkpoint), 'utf8');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, path);
-    } catch (error) {
-      await unlink(temporary).catch(() => undefined);
-      throw error;
-    }
-    await syncDirectory(this.#directory);
+    await writeFileAtomic(this.#pathOf(key), JSON.stringify(checkpoint));
   }
 
   #pathOf({ userKey, type }: CheckpointKey): string {
@@ -93,18 +78,4 @@ export class FileCheckpointStore implements CheckpointStore {
 function fileSafe(userKey: string): string {
   if (/^[A-Za-z0-9_-]{1,100}$/.test(userKey) && userKey.toLowerCase() === userKey) return userKey;
   return `key-${createHash('sha256').update(userKey).digest('hex').slice(0, 32)}`;
-}
-
-/** fsyncs a directory so a rename in it is durable; some platforms (Windows) cannot, which is fine there. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
-  } finally {
-    await handle?.close();
-  }
 }
