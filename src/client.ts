@@ -343,7 +343,8 @@ export class DexcomApiClient {
    * can hold it plus a trailing overlap (default 3 hours) for late and revised values, and calls
    * `handler` once per window, in order, with its upserts and deletions (each record once per
    * version). A type's checkpoint moves only after the handler finished a window, so a crash or
-   * abort resumes without a gap. Defaults: all four types, `userKey` `'self'`, concurrency 1.
+   * abort resumes without a gap. Defaults: all four types, concurrency 1, and `userKey` the view's
+   * user on `forUser(userKey)`, else `'self'`.
    *
    * @example
    * const report = await dexcom.sync({
@@ -353,7 +354,9 @@ export class DexcomApiClient {
    * });
    */
   sync(options: SyncOptions): Promise<SyncReport> {
-    return syncRecords(clientRecordSource(this), options);
+    // A user's view keeps that user's checkpoints apart from every other user's by default.
+    const userKey = options.userKey ?? this.userKey;
+    return syncRecords(clientRecordSource(this), userKey === undefined ? options : { ...options, userKey });
   }
 }
 
