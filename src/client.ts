@@ -355,7 +355,7 @@ export class DexcomApiClient {
    */
   sync(options: SyncOptions): Promise<SyncReport> {
     // A user's view keeps that user's checkpoints apart from every other user's by default.
-    const userKey = options.userKey ?? this.userKey;
+    const userKey = options?.userKey ?? this.userKey;
     return syncRecords(clientRecordSource(this), userKey === undefined ? options : { ...options, userKey });
   }
 }
