@@ -8,21 +8,18 @@
  *
  *   npx tsx bench/sync-memory.ts                      # 3 years, concurrency 1
  *   npx tsx bench/sync-memory.ts --years 5 --concurrency 4
+ *
+ * `npm run bench` runs it too (3 years, concurrency 1) and puts the numbers in BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DexcomApiClient } from '../src/index.js';
 import { startFakeDexcomServer } from '../test/support/fake-dexcom-server.js';
+import { emitResult } from './support/bench-process.js';
+import { type Sample, sampleAt, type SyncMemoryResult } from './sync/memory-samples.js';
 
 const DAY = 86_400_000;
 const END = new Date('2024-06-01T00:00:00Z');
-
-interface Sample {
-  window: number;
-  records: number;
-  rss: number;
-  heapUsed: number;
-}
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -55,24 +52,28 @@ async function measure(start: Date, concurrency: number): Promise<void> {
       const { rss, heapUsed } = process.memoryUsage();
       samples.push({ window: batch.index + 1, records, rss, heapUsed });
     }
-    report(samples, records, concurrency, performance.now() - began);
+    const range = `${start.toISOString().slice(0, 10)}..${END.toISOString().slice(0, 10)}`;
+    const years = option('years', 3);
+    emitResult({ range, years, concurrency, records, ms: performance.now() - began, samples }, report);
   } finally {
     child.disconnect();
   }
 }
 
-function report(samples: Sample[], records: number, concurrency: number, ms: number): void {
+function report({ range, records, samples, concurrency, ms }: SyncMemoryResult): string {
   const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
-  const at = (fraction: number) => samples[Math.max(0, Math.ceil(samples.length * fraction) - 1)]!;
   const peakRss = Math.max(...samples.map((s) => s.rss));
   const peakHeap = Math.max(...samples.map((s) => s.heapUsed));
-  console.log(`egvs ${new Date(END.getTime() - option('years', 3) * 365 * DAY).toISOString().slice(0, 10)}..${END.toISOString().slice(0, 10)}: ${records} records in ${samples.length} windows, concurrency ${concurrency}, ${(ms / 1000).toFixed(1)} s`);
-  console.log(`peak RSS ${mb(peakRss)}, peak heapUsed ${mb(peakHeap)}`);
-  console.log('progress  window  records   RSS        heapUsed');
+  const lines = [
+    `egvs ${range}: ${records} records in ${samples.length} windows, concurrency ${concurrency}, ${(ms / 1000).toFixed(1)} s`,
+    `peak RSS ${mb(peakRss)}, peak heapUsed ${mb(peakHeap)}`,
+    'progress  window  records   RSS        heapUsed',
+  ];
   for (const fraction of [0.1, 0.5, 1]) {
-    const s = at(fraction);
-    console.log(`${String(fraction * 100).padStart(6)}%  ${String(s.window).padStart(6)}  ${String(s.records).padStart(7)}   ${mb(s.rss).padEnd(9)}  ${mb(s.heapUsed)}`);
+    const s = sampleAt(samples, fraction);
+    lines.push(`${String(fraction * 100).padStart(6)}%  ${String(s.window).padStart(6)}  ${String(s.records).padStart(7)}   ${mb(s.rss).padEnd(9)}  ${mb(s.heapUsed)}`);
   }
+  return lines.join('\n');
 }
 
 const start = new Date(END.getTime() - option('years', 3) * 365 * DAY);

@@ -18,6 +18,29 @@ export function callSignalOf(request: Request, context: CallContext): AbortSigna
 }
 
 /**
+ * An `AbortController` that follows `parent`: when `parent` aborts, so does the controller, with
+ * the same reason. `unlink()` removes the listener once the work is over, so a long-lived caller
+ * signal does not collect one listener per call. The pipeline's timeouts use this instead of
+ * `AbortSignal.any`, which costs several times more per call on Node 20 (it tracks its sources
+ * through weak references).
+ *
+ * @example
+ * const { controller, unlink } = linkedController(callSignal);
+ * const timer = setTimeout(() => controller.abort(new Error('too slow')), 1_000);
+ * try { await work(controller.signal); } finally { clearTimeout(timer); unlink(); }
+ */
+export function linkedController(parent: AbortSignal): { controller: AbortController; unlink: () => void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, unlink: () => {} };
+  }
+  const follow = (): void => controller.abort(parent.reason);
+  parent.addEventListener('abort', follow, { once: true });
+  return { controller, unlink: () => parent.removeEventListener('abort', follow) };
+}
+
+/**
  * The typed error for an aborted signal. The SDK's own timers abort with a `DexcomError` reason
  * (a `DexcomTimeoutError`), which is returned as is; any other reason means the caller aborted,
  * which becomes a {@link DexcomAbortError} with the caller's reason as `cause`.

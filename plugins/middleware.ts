@@ -39,6 +39,13 @@ export interface CallContext {
   deadline?: number;
   /** The call's signal: the caller's signal linked with the total deadline. */
   signal?: AbortSignal;
+  /**
+   * The signal of the wire attempt in progress: the call's signal linked with the attempt timeout,
+   * set by the attempt-timeout layer while the attempt runs. The transport aborts the wire request
+   * with it (else with `signal`, else the request's own), so no layer has to rebuild the `Request`
+   * just to carry a signal.
+   */
+  attemptSignal?: AbortSignal;
   /** Time the call started (epoch ms). */
   readonly startedAt: number;
   /** The client's event bus: resilience plugins emit, observers subscribe. */

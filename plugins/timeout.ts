@@ -11,7 +11,7 @@
  * response being handed back, and it reports every expiry as the same `TaskCancelledError`.
  */
 import { DexcomConfigurationError, DexcomTimeoutError } from '../src/errors.js';
-import { abortErrorOf, raceAbort } from './abort.js';
+import { abortErrorOf, callSignalOf, linkedController, raceAbort } from './abort.js';
 import type { CallContext, Middleware } from './middleware.js';
 import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
 
@@ -85,10 +85,12 @@ function resolveLimit(value: number | false | undefined, name: string, fallback:
 
 /**
  * The total-deadline layer (second in the pipeline, just inside the call observer). It links the
- * caller's signal (`request.signal`) with a deadline timer, publishes both on the context
- * (`context.signal`, `context.deadline`) for the inner layers, and sends the request on with the
- * linked signal. Whatever the inner layers throw once that signal has fired is replaced by
- * `DexcomAbortError` (caller) or `DexcomTimeoutError` scope `total` (deadline).
+ * caller's signal (`request.signal`) with a deadline timer and publishes both on the context
+ * (`context.signal`, `context.deadline`): the inner layers wait on `context.signal` and the
+ * transport aborts the wire request with it, so the request itself is passed on unchanged (building
+ * a new `Request` just to carry a signal cost more than any other part of this layer). Whatever the
+ * inner layers throw once that signal has fired is replaced by `DexcomAbortError` (caller) or
+ * `DexcomTimeoutError` scope `total` (deadline).
  *
  * The timer is cleared once the call settles: the SDK's transport reads the whole body before it
  * returns, so by then the body is in memory, and a timer left armed would hold the call's state
@@ -102,9 +104,12 @@ export function totalDeadline(options: ResolvedTimeoutOptions): Middleware {
   return (next) => async (request, context) => {
     let signal = request.signal;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let unlink = (): void => {};
     if (totalMs !== null && !signal.aborted) {
-      const deadline = new AbortController();
-      signal = AbortSignal.any([request.signal, deadline.signal]);
+      const linked = linkedController(request.signal);
+      const deadline = linked.controller;
+      signal = deadline.signal;
+      unlink = linked.unlink;
       context.deadline = Date.now() + totalMs;
       timer = setTimeout(() => deadline.abort(timeoutError(context, 'total', totalMs)), totalMs);
       timer.unref?.();
@@ -112,18 +117,20 @@ export function totalDeadline(options: ResolvedTimeoutOptions): Middleware {
     context.signal = signal;
     if (signal.aborted) throw abortErrorOf(signal, context);
     try {
-      return await raceAbort(next(new Request(request, { signal }), context), signal, context);
+      return await raceAbort(next(request, context), signal, context);
     } catch (error) {
       throw signal.aborted ? abortErrorOf(signal, context) : error;
     } finally {
       clearTimeout(timer);
+      unlink();
     }
   };
 }
 
 /**
- * The attempt-timeout layer (just outside the wire observer). Each attempt gets its own timer,
- * linked with the call's signal; the timer stops once the inner layer returns a response, so a
+ * The attempt-timeout layer (just outside the wire observer). Each attempt gets its own timer and
+ * signal, linked with the call's signal and published as `context.attemptSignal` for the transport
+ * (the request is passed on unchanged); the timer stops once the inner layer returns a response, so a
  * body read after that is never cut off by it (the SDK's transport buffers the body before it
  * returns, so there the limit covers the body as well). Throws `DexcomTimeoutError` scope `attempt` (which the
  * retry layer may retry); a caller abort or the total deadline keep their own error.
@@ -138,16 +145,20 @@ export function attemptTimeout(options: ResolvedTimeoutOptions): Middleware {
   return (next) => {
     if (attemptMs === null) return next;
     return async (request, context) => {
-      const expiry = new AbortController();
-      const signal = AbortSignal.any([request.signal, expiry.signal]);
+      const { controller: expiry, unlink } = linkedController(callSignalOf(request, context));
+      const signal = expiry.signal;
       if (signal.aborted) throw abortErrorOf(signal, context);
       const timer = setTimeout(() => expiry.abort(timeoutError(context, 'attempt', attemptMs)), attemptMs);
+      // The transport aborts the wire request with this signal (see CallContext.attemptSignal).
+      context.attemptSignal = signal;
       try {
-        return await raceAbort(next(new Request(request, { signal }), context), signal, context);
+        return await raceAbort(next(request, context), signal, context);
       } catch (error) {
         throw signal.aborted ? abortErrorOf(signal, context) : error;
       } finally {
         clearTimeout(timer);
+        unlink();
+        if (context.attemptSignal === signal) context.attemptSignal = undefined;
       }
     };
   };

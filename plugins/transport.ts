@@ -1,11 +1,15 @@
 import { DexcomInvalidResponseError, DexcomNetworkError } from '../src/errors.js';
 import type { CallContext, FetchLike } from './middleware.js';
+import { ParsedJsonResponse } from './parsed-json-response.js';
 
 /** Options of {@link fetchTransport}. */
 export interface TransportOptions {
   /** The fetch implementation that goes on the wire. Default: the global `fetch` (undici). */
   fetch?: typeof globalThis.fetch;
 }
+
+/** Decoding without `stream` keeps no state between calls, so one decoder serves every response. */
+const TEXT_DECODER = new TextDecoder();
 
 /** Socket errors that prove nothing was written to the server, so even a POST may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -18,8 +22,9 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
  * - The body is read in full here, so a connection dropped mid-response fails this attempt with a
  *   {@link DexcomNetworkError} the retry layer can act on, and a 2xx whose body is not the JSON the
  *   API promises (truncated, an HTML error page) fails with a {@link DexcomInvalidResponseError}.
- * - When the request's signal fired, the signal's reason is thrown: the layer that aborted (a
- *   timeout, the caller) put there the error that says why.
+ * - The wire request is aborted by the attempt's signal (`context.attemptSignal`, else
+ *   `context.signal`, else the request's own); when it fired, its reason is thrown: the layer that
+ *   aborted (a timeout, the caller) put there the error that says why.
  *
  * @example
  * const send = fetchTransport(); // global fetch
@@ -28,48 +33,74 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
 export function fetchTransport(options: TransportOptions = {}): FetchLike {
   const send = options.fetch ?? globalThis.fetch;
   return async (request, context) => {
+    // The timeout layers publish their signals on the context rather than rebuilding the request;
+    // fetch takes the signal from `init` instead of the request's own.
+    const signal = context.attemptSignal ?? context.signal ?? request.signal;
     let response: Response;
     try {
-      response = await send(request, { redirect: 'manual' });
+      response = await send(request, { redirect: 'manual', signal });
     } catch (error) {
-      throw request.signal.aborted ? abortReason(request, error) : networkError(error, context, 'sending the request');
+      throw signal.aborted ? abortReason(signal, error) : networkError(error, context, 'sending the request');
     }
-    let body: ArrayBuffer;
+    let body: Uint8Array<ArrayBuffer>;
     try {
-      body = await response.arrayBuffer();
+      body = await readBody(response);
     } catch (error) {
-      throw request.signal.aborted ? abortReason(request, error) : networkError(error, context, 'reading the response body', true);
+      throw signal.aborted ? abortReason(signal, error) : networkError(error, context, 'reading the response body', true);
     }
+    const init = { status: response.status, statusText: response.statusText, headers: response.headers };
     if (response.status >= 200 && response.status < 300 && body.byteLength > 0) {
-      assertJsonBody(response, body, context);
+      // The parse that proves the body whole is kept with it, so the client need not parse again;
+      // the decoded text stays the body, turned into a stream only if something reads it.
+      const text = jsonText(response, body, context);
+      return new ParsedJsonResponse(text, init, parseJson(response, text, context));
     }
     const empty = response.status === 204 || response.status === 304 || body.byteLength === 0;
-    return new Response(empty ? null : body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
+    return new Response(empty ? null : body, init);
   };
 }
 
-function assertJsonBody(response: Response, body: ArrayBuffer, context: CallContext): void {
+/**
+ * Reads a body to the end as bytes. `arrayBuffer()` would copy the bytes it collected once more
+ * (into a fresh ArrayBuffer); for a page of egvs that copy cost more than all the resilience
+ * layers together.
+ */
+async function readBody(response: Response): Promise<Uint8Array<ArrayBuffer>> {
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.byteLength;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+}
+
+/** The body of a 2xx as text, once its content type says JSON. */
+function jsonText(response: Response, body: Uint8Array, context: CallContext): string {
   const contentType = response.headers.get('content-type') ?? '';
-  let problem: string | undefined;
   if (!/\bjson\b/i.test(contentType)) {
-    problem = `content-type ${contentType.split(';')[0] || '(none)'} instead of JSON`;
-  } else {
-    try {
-      JSON.parse(new TextDecoder().decode(body));
-    } catch {
-      problem = 'a body that is not valid JSON (truncated or malformed)';
-    }
+    throw invalidResponse(response, context, `content-type ${contentType.split(';')[0] || '(none)'} instead of JSON`);
   }
-  if (problem) {
-    throw new DexcomInvalidResponseError(
-      `${context.method} ${context.pathTemplate} returned HTTP ${response.status} with ${problem}`,
-      { status: response.status, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
-    );
+  return TEXT_DECODER.decode(body);
+}
+
+function parseJson(response: Response, text: string, context: CallContext): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidResponse(response, context, 'a body that is not valid JSON (truncated or malformed)');
   }
+}
+
+function invalidResponse(response: Response, context: CallContext, problem: string): DexcomInvalidResponseError {
+  return new DexcomInvalidResponseError(
+    `${context.method} ${context.pathTemplate} returned HTTP ${response.status} with ${problem}`,
+    { status: response.status, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
+  );
 }
 
 function networkError(error: unknown, context: CallContext, stage: string, afterResponse = false): DexcomNetworkError {
@@ -92,6 +123,6 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function abortReason(request: Request, error: unknown): unknown {
-  return request.signal.reason ?? error;
+function abortReason(signal: AbortSignal, error: unknown): unknown {
+  return signal.reason ?? error;
 }

@@ -20,6 +20,7 @@ import { resolveClientCredentials } from './oauth/credentials.js';
 import { DexcomOAuth } from './oauth/dexcom-oauth.js';
 import type { OAuthOptions } from './oauth/oauth-options.js';
 import { assertUserKey } from './oauth/token-store.js';
+import { handOverParsedBody } from './parsed-body-handoff.js';
 import { createClientFetch } from './pipeline.js';
 import { VERSION } from './version.js';
 import { readWindows } from './windowed-read.js';
@@ -113,7 +114,12 @@ export class DexcomApiClient {
   readonly environment: DexcomEnvironment | 'custom';
   /** The base URL requests go to. */
   readonly baseUrl: string;
-  /** The generated fetch client underneath, configured with this client's pipeline. */
+  /**
+   * The generated fetch client underneath, configured with this client's pipeline. Its first
+   * response interceptor hands the body the pipeline already parsed to the generated code, so a
+   * response interceptor you add sees 2xx JSON responses with their body already read: use
+   * `response.clone()` to read it again, or the call's `data`.
+   */
   readonly httpClient: Client;
   /** The user a `forUser()` view reads for; `undefined` on the client itself. */
   readonly userKey: string | undefined;
@@ -178,6 +184,9 @@ export class DexcomApiClient {
         headers: { 'user-agent': options.userAgent ?? `dexcom-api-client/${VERSION}` },
       }),
     );
+    // The pipeline's transport parsed every 2xx JSON body already (to validate it where a retry is
+    // still possible); this hands that value to the generated code instead of parsing it again.
+    this.httpClient.interceptors.response.use(handOverParsedBody);
     this.api = new DexcomApi({ client: this.httpClient });
     this.#oauth = view ? view.parent.#oauth : oauth && new DexcomOAuth({ api: this.api, baseUrl, options: oauth });
   }
