@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DexcomInvalidResponseError, DexcomNetworkError, type DexcomError, type Device } from '../../src/index.js';
-import { chaosClient, faults, outcomesOf, recordOutcomes, startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { DexcomInvalidResponseError, DexcomNetworkError, type DexcomError } from '../../src/index.js';
+import { chaosClient, faults, outcomesOf, recordOutcomes, useFaultProxy, type Fault } from '../support/fault-proxy.js';
 
-let proxy: FaultProxy;
-let expected: Device[];
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ upstream: inject('prismUrl') });
-  expected = await chaosClient(proxy).getDevices();
-});
-beforeEach(() => proxy.reset());
-afterAll(() => proxy.close());
+const chaos = useFaultProxy();
 
 interface BrokenWire {
   readonly name: string;
@@ -35,26 +27,26 @@ const cases: BrokenWire[] = [
  */
 describe('chaos: broken connections and bodies', () => {
   it.each(cases)('$name once: a typed $code failure, retried, then the data (2 requests)', async ({ fault, error }) => {
-    proxy.script(fault);
-    const dexcom = chaosClient(proxy);
+    chaos.proxy.script(fault);
+    const dexcom = chaosClient(chaos.proxy);
     const attempts = recordOutcomes(dexcom);
 
-    await expect(dexcom.getDevices()).resolves.toEqual(expected);
+    await expect(dexcom.getDevices()).resolves.toEqual(chaos.expected);
 
     expect(attempts).toEqual([error.name, 200]);
-    expect(proxy.count()).toBe(2);
+    expect(chaos.proxy.count()).toBe(2);
   });
 
   it.each(cases)('$name on every attempt: $code error after exactly maxAttempts requests', async ({ fault, error, code, status }) => {
-    proxy.setDefault(fault);
-    const dexcom = chaosClient(proxy, { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 } });
+    chaos.proxy.setDefault(fault);
+    const dexcom = chaosClient(chaos.proxy, { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 } });
 
     const failure = await dexcom.getDevices().catch((e: unknown) => e);
 
     expect(failure).toBeInstanceOf(error);
     expect(failure).toMatchObject({ code, status, retryable: true });
     expect(outcomesOf((failure as DexcomError).attempts)).toEqual(Array(3).fill(error.name));
-    expect(proxy.count()).toBe(3);
+    expect(chaos.proxy.count()).toBe(3);
     // Something reached the server each time, so a non-idempotent request could not be resent.
     if (failure instanceof DexcomNetworkError) expect(failure.requestSent).toBe(true);
   });

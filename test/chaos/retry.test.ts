@@ -1,39 +1,31 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DexcomServerError, type Device, type PipelineEventMap } from '../../src/index.js';
-import { chaosClient, faults, outcomesOf, recordOutcomes, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { DexcomServerError, type PipelineEventMap } from '../../src/index.js';
+import { chaosClient, faults, outcomesOf, recordOutcomes, useFaultProxy } from '../support/fault-proxy.js';
 
 const DEVICES = '/v3/users/self/devices';
 
-let proxy: FaultProxy;
-let expected: Device[];
-
-beforeAll(async () => {
-  proxy = await startFaultProxy({ upstream: inject('prismUrl') });
-  expected = await chaosClient(proxy).getDevices();
-});
-beforeEach(() => proxy.reset());
-afterAll(() => proxy.close());
+const chaos = useFaultProxy();
 
 /** Server errors through the whole pipeline: the retry layer resends GETs, counted at the wire. */
 describe('chaos: 5xx and retries', () => {
   it.each([1, 2, 3])('%i x 503 then success: the data arrives after exactly N+1 wire requests', async (n) => {
-    proxy.script(...faults.times(n, faults.status(503)));
-    const dexcom = chaosClient(proxy, { retry: { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 50 } });
+    chaos.proxy.script(...faults.times(n, faults.status(503)));
+    const dexcom = chaosClient(chaos.proxy, { retry: { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 50 } });
     const attempts = recordOutcomes(dexcom);
     const retries: Array<PipelineEventMap['retry']> = [];
     dexcom.events.on('retry', (e) => retries.push(e));
 
-    await expect(dexcom.getDevices()).resolves.toEqual(expected);
+    await expect(dexcom.getDevices()).resolves.toEqual(chaos.expected);
 
-    expect(proxy.count(DEVICES)).toBe(n + 1);
-    expect(proxy.count()).toBe(n + 1);
+    expect(chaos.proxy.count(DEVICES)).toBe(n + 1);
+    expect(chaos.proxy.count()).toBe(n + 1);
     expect(attempts).toEqual([...Array<number>(n).fill(503), 200]);
     expect(retries.map((r) => [r.attempt, r.reason, r.status])).toEqual(Array.from({ length: n }, (_, i) => [i + 1, 'status', 503]));
   });
 
   it('a burst of 503s longer than maxAttempts fails with DexcomServerError after exactly maxAttempts requests', async () => {
-    proxy.script(...faults.times(5, faults.status(503)));
-    const dexcom = chaosClient(proxy, { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 } });
+    chaos.proxy.script(...faults.times(5, faults.status(503)));
+    const dexcom = chaosClient(chaos.proxy, { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 } });
     const giveUps: Array<PipelineEventMap['give-up']> = [];
     dexcom.events.on('give-up', (e) => giveUps.push(e));
 
@@ -42,22 +34,22 @@ describe('chaos: 5xx and retries', () => {
     expect(error).toBeInstanceOf(DexcomServerError);
     expect(error).toMatchObject({ code: 'server', status: 503, retryable: true, body: { error: 'status_503' } });
     expect(outcomesOf((error as DexcomServerError).attempts)).toEqual([503, 503, 503]);
-    expect(proxy.count(DEVICES)).toBe(3);
+    expect(chaos.proxy.count(DEVICES)).toBe(3);
     // The rest of the burst was never asked for.
-    expect(proxy.pending()).toBe(2);
+    expect(chaos.proxy.pending()).toBe(2);
     expect(giveUps).toEqual([expect.objectContaining({ attempts: 3, reason: 'max-attempts', status: 503 })]);
   });
 
   it('a 503 with Retry-After is retried no earlier than the server asked', async () => {
-    proxy.script(faults.status(503, { headers: { 'retry-after': '0.3' } }));
-    const dexcom = chaosClient(proxy);
+    chaos.proxy.script(faults.status(503, { headers: { 'retry-after': '0.3' } }));
+    const dexcom = chaosClient(chaos.proxy);
     const attempts = recordOutcomes(dexcom);
 
-    await expect(dexcom.getDevices()).resolves.toEqual(expected);
+    await expect(dexcom.getDevices()).resolves.toEqual(chaos.expected);
 
     expect(attempts).toEqual([503, 200]);
-    const [first, second] = proxy.requests;
-    expect(proxy.count()).toBe(2);
+    const [first, second] = chaos.proxy.requests;
+    expect(chaos.proxy.count()).toBe(2);
     expect(second!.arrivedAt - first!.respondedAt!).toBeGreaterThanOrEqual(300);
   });
 });

@@ -11,7 +11,8 @@
  */
 import { Agent, createServer, request as sendUpstream, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { type AttemptRecord, DexcomApiClient, type DexcomApiClientOptions } from '../../src/index.js';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { type AttemptRecord, DexcomApiClient, type DexcomApiClientOptions, type Device } from '../../src/index.js';
 
 /** What the proxy does with one incoming request. Build them with {@link faults}. */
 export type Fault =
@@ -393,4 +394,32 @@ function copyHeaders(headers: IncomingHttpHeaders): Record<string, string> {
     copy[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return copy;
+}
+
+/** What {@link useFaultProxy} gives a test file. */
+export interface FaultProxyFixture {
+  /** The proxy in front of Prism (reset before every test). */
+  readonly proxy: FaultProxy;
+  /** The devices Prism answers when nothing is injected, to compare a recovered call's data with. */
+  readonly expected: Device[];
+}
+
+/**
+ * Registers the hooks every chaos file needs: a fault proxy in front of the in-process Prism for
+ * the whole file, reset before each test and closed after the last, plus the answer a clean call
+ * gets. Read its fields inside tests (they are set by `beforeAll`).
+ *
+ * @example
+ * const chaos = useFaultProxy();
+ * it('...', async () => { chaos.proxy.script(faults.status(503)); ... expect(data).toEqual(chaos.expected); });
+ */
+export function useFaultProxy(): FaultProxyFixture {
+  const fixture = {} as { proxy: FaultProxy; expected: Device[] };
+  beforeAll(async () => {
+    fixture.proxy = await startFaultProxy({ upstream: inject('prismUrl') });
+    fixture.expected = await chaosClient(fixture.proxy).getDevices();
+  });
+  beforeEach(() => fixture.proxy.reset());
+  afterAll(() => fixture.proxy.close());
+  return fixture;
 }
