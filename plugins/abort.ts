@@ -97,7 +97,7 @@ export function sleep(ms: number, signal: AbortSignal, context: CallContext): Pr
 
 /**
  * Settles with `work`, or rejects with {@link abortErrorOf} as soon as `signal` aborts, even when
- * a lower layer ignores the signal (a refresh that hangs, a stub). A response that arrives after
+ * a lower layer ignores the signal (a refresh that hangs, a scripted test transport). A response that arrives after
  * the abort has its body cancelled so its socket is not leaked.
  *
  * @example

@@ -6,7 +6,7 @@ import { vi } from 'vitest';
 import { PipelineEvents, type PipelineEventMap, type PipelineEventName } from '../../plugins/events.js';
 import type { CallContext, FetchLike } from '../../plugins/middleware.js';
 
-/** Base URL used by every test request (never contacted: `next` is always a stub). */
+/** Base URL used by every test request (never contacted: `next` is always scripted). */
 export const BASE = 'http://127.0.0.1:4010';
 
 /** A CallContext as the call observer would create it, with a fresh event bus. */
@@ -43,7 +43,7 @@ export function recordEvents<K extends PipelineEventName>(
 export type Step = Response | Error | ((request: Request, context: CallContext) => Response | Promise<Response>);
 
 /**
- * A `next` stub that plays `steps` in order. Each call is logged as `"<METHOD> <attempt>"` in
+ * A scripted `next` that plays `steps` in order. Each call is logged as `"<METHOD> <attempt>"` in
  * `calls` and appended to `context.attempts` like the wire observer does.
  */
 export function scriptedNext(steps: Step[]): { next: ReturnType<typeof vi.fn<FetchLike>>; calls: string[] } {

@@ -16,7 +16,7 @@ import { makeContext, makeRequest, recordEvents } from './context.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
-/** Sends every request through the limiter to a stub that logs `<invocationId>@<ms since start>`. */
+/** Sends every request through the limiter to a scripted `next` that logs `<invocationId>@<ms since start>`. */
 function setup(overrides: RateLimitOptions = {}, answer: (context: CallContext) => Response = () => new Response(null)) {
   const options = resolveRateLimitOptions(overrides);
   if (!options) throw new Error('unreachable');
