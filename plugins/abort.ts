@@ -97,27 +97,33 @@ export function sleep(ms: number, signal: AbortSignal, context: CallContext): Pr
 
 /**
  * Settles with `work`, or rejects with {@link abortErrorOf} as soon as `signal` aborts, even when
- * a lower layer ignores the signal (a refresh that hangs, a scripted test transport). A response that arrives after
- * the abort has its body cancelled so its socket is not leaked.
+ * a lower layer ignores the signal (a refresh that hangs, a scripted test transport). Work that
+ * finishes after the abort is left to run (a shared token refresh serves other calls), and a
+ * response that arrives late has its body cancelled so its socket is not leaked.
  *
  * @example
  * return await raceAbort(next(request, context), signal, context);
  */
-export function raceAbort(work: Promise<Response>, signal: AbortSignal, context: CallContext): Promise<Response> {
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal, context: CallContext): Promise<T> {
+  const abandon = (): void => {
+    work.then((late) => {
+      if (late instanceof Response) discardBody(late);
+    }, () => {});
+  };
   if (signal.aborted) {
-    work.then(discardBody, () => {});
+    abandon();
     return Promise.reject(abortErrorOf(signal, context));
   }
-  return new Promise((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      work.then(discardBody, () => {});
+      abandon();
       reject(abortErrorOf(signal, context));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
-      (response) => {
+      (value) => {
         signal.removeEventListener('abort', onAbort);
-        resolve(response);
+        resolve(value);
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);

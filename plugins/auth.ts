@@ -1,6 +1,6 @@
 import { DexcomCircuitOpenError, DexcomConfigurationError } from '../src/errors.js';
 import { isLoopbackHost } from '../src/environments.js';
-import { abortErrorOf, callSignalOf, discardBody } from './abort.js';
+import { callSignalOf, discardBody, raceAbort } from './abort.js';
 import type { CallContext, Middleware } from './middleware.js';
 
 /**
@@ -177,31 +177,7 @@ function missingSourceError(context: CallContext): DexcomConfigurationError {
   );
 }
 
-/**
- * Settles with `work`, or rejects as soon as the call's signal fires (the caller aborted or the
- * total deadline passed). A shared refresh keeps running for the other calls waiting on it.
- */
+/** Waits for a token, but no longer than the call may: the caller's abort or the total deadline. */
 function untilAborted<T>(work: Promise<T>, request: Request, context: CallContext): Promise<T> {
-  const signal = callSignalOf(request, context);
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(abortErrorOf(signal, context));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      work.catch(() => {});
-      reject(abortErrorOf(signal, context));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return raceAbort(work, callSignalOf(request, context), context);
 }
