@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (stubbed transports, fake timers, loopback fakes) and `contract` (the SDK
- * against Prism started in-process from the spec by the global setup). `npm test` runs both;
+ * Projects: `unit` (stubbed transports, fake timers, loopback fakes), `contract` (the SDK against
+ * Prism started in-process from the spec by the global setup), `stores` (PGlite, PostgreSQL, Redis)
+ * and `relay` (the webhook relay). `npm test` runs them all;
  * `npx vitest run --project unit` runs the fast half alone.
  */
 export default defineConfig({
@@ -11,6 +12,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The fleet stores against embedded PGlite (always) and the real PostgreSQL and Redis servers.
+      { extends: true, test: { name: 'stores', include: ['test/stores/**/*.test.ts'] } },
+      // The webhook relay: library, HTTP API, delivery, and the service as a child process.
+      { extends: true, test: { name: 'relay', include: ['test/relay/**/*.test.ts'] } },
       {
         extends: true,
         test: {
