@@ -46,6 +46,12 @@ beforeAll(async () => {
         res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
         res.end();
         return;
+      case '/chunked-big':
+        // No Content-Length: only counting while reading can find the body too large.
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.write('{"records":[');
+        res.end('1,2,3,4,5,6,7,8,9]}');
+        return;
       case '/error':
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('down');
@@ -109,5 +115,17 @@ describe('fetchTransport', () => {
     const reason = new Error('attempt timed out');
     controller.abort(reason);
     await expect(send(new Request(`${base}/ok`, { signal: controller.signal }), context())).rejects.toBe(reason);
+  });
+
+  it('fails a body over maxBodyBytes as a non-retryable invalid response, by Content-Length or while reading', async () => {
+    const small = fetchTransport({ maxBodyBytes: 16 });
+    for (const path of ['/chunked-big', '/drop']) {
+      const error = await small(new Request(`${base}${path}`), context()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DexcomInvalidResponseError);
+      expect(error).toMatchObject({ code: 'invalid_response', status: 200, retryable: false });
+      expect((error as Error).message).toContain('over 16 bytes');
+    }
+    const exact = fetchTransport({ maxBodyBytes: '{"records":[]}'.length });
+    expect(await (await exact(new Request(`${base}/ok`), context())).json()).toEqual({ records: [] });
   });
 });
