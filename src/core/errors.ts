@@ -171,7 +171,11 @@ export type DexcomErrorInit<C extends DexcomErrorCode> = DexcomErrorDetails & {
 export abstract class DexcomError extends Error {
   /** Machine-readable kind of error. */
   readonly code: DexcomErrorCode;
-  /** HTTP status of the final response, when there was one. */
+  /**
+   * HTTP status of the final response; `undefined` when none arrived or nothing was sent (a
+   * network failure, a timeout, an open circuit, a full queue, a rate-limit cool-down that refused
+   * the call before sending it, bad input).
+   */
   readonly status: number | undefined;
   /** Every wire attempt of the call, oldest first (empty when nothing was sent). */
   readonly attempts: readonly AttemptRecord[];
