@@ -129,6 +129,29 @@ describe('hostile: a server that echoes what it was sent', () => {
   });
 });
 
+describe('hostile: a server that echoes query values', () => {
+  it('a 400 to the login GET echoing client_id, state and redirect_uri: none of them appears in any output', async () => {
+    const server = await serve(echoSecrets(400));
+    const { dexcom, outputs } = observedClient(server.url);
+    const query = {
+      client_id: 'clientid_q_canary',
+      redirect_uri: 'http://127.0.0.1:8787/q-canary-callback',
+      response_type: 'code' as const,
+      scope: 'offline_access' as const,
+      state: 'state_q_canary',
+    };
+
+    const error = await dexcom.api.getLogin({ query }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DexcomBadRequestError);
+    expect(error).toMatchObject({ code: 'bad_request', status: 400 });
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.url).toContain('state_q_canary');
+    const text = await outputs(error);
+    for (const canary of ['clientid_q_canary', 'q-canary-callback', 'state_q_canary']) expect(text).not.toContain(canary);
+  });
+});
+
 describe('hostile: header injection through a correlation id', () => {
   it.each(['job\r\nx-injected: 1', 'job\nx-injected: 1', 'job\u0000', 'caf\u00e9', ''])(
     'correlationId %j is a DexcomValidationError and nothing is sent',
