@@ -1,5 +1,5 @@
 import { constants } from 'node:buffer';
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../src/core/errors.js';
+import { DexcomInvalidResponseError, DexcomNetworkError, DexcomRedirectError } from '../src/core/errors.js';
 import type { CallContext, FetchLike } from '../src/core/middleware.js';
 import { ParsedJsonResponse } from './parsed-json-response.js';
 
@@ -62,6 +62,8 @@ export function fetchTransport(options: TransportOptions = {}): FetchLike {
     } catch (error) {
       throw signal.aborted ? abortReason(signal, error) : networkError(error, context, 'sending the request');
     }
+    // A spec-following fetch (not undici) answers a manual redirect with an opaque status-0 response.
+    if (response.status === 0) throw opaqueRedirect(context);
     let body: Uint8Array<ArrayBuffer>;
     try {
       body = await readBody(response, maxBodyBytes);
@@ -131,6 +133,15 @@ function invalidResponse(response: Response, context: CallContext, problem: stri
     `${context.method} ${context.pathTemplate} returned HTTP ${response.status} with ${problem}`,
     { status: response.status, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
   );
+}
+
+/** Nothing about the target is known: only that the server redirected. */
+function opaqueRedirect(context: CallContext): DexcomRedirectError {
+  return new DexcomRedirectError(`${context.method} ${context.pathTemplate} answered a redirect the SDK does not follow (opaque: no status or location)`, {
+    attempts: context.attempts,
+    operationId: context.operationId,
+    invocationId: context.invocationId,
+  });
 }
 
 /** Not transient: the same body would be as large again, and a retry would read it again. */

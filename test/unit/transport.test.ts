@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineEvents } from '../../src/core/events.js';
 import type { CallContext } from '../../src/core/middleware.js';
 import { fetchTransport } from '../../plugins/transport.js';
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../../src/core/errors.js';
+import { DexcomInvalidResponseError, DexcomNetworkError, DexcomRedirectError } from '../../src/core/errors.js';
 
 function context(): CallContext {
   return {
@@ -127,5 +127,12 @@ describe('fetchTransport', () => {
     }
     const exact = fetchTransport({ maxBodyBytes: '{"records":[]}'.length });
     expect(await (await exact(new Request(`${base}/ok`), context())).json()).toEqual({ records: [] });
+  });
+
+  it('turns the opaque redirect of a spec-following fetch into a DexcomRedirectError', async () => {
+    const opaque = { status: 0, type: 'opaqueredirect', statusText: '', headers: new Headers(), body: null } as unknown as Response;
+    const error = await fetchTransport({ fetch: async () => opaque })(new Request(`${base}/ok`), context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DexcomRedirectError);
+    expect(error).toMatchObject({ code: 'redirect', status: undefined, locationHost: undefined, retryable: false });
   });
 });
