@@ -138,7 +138,7 @@ export interface DexcomErrorDetails {
   cause?: unknown;
 }
 
-/** Keys of `T` whose value may be `undefined`, or that have a default in the table: optional when constructing. */
+/** Fields optional when constructing: those that may be `undefined`, and those the table gives a default (`network.requestSent`, true). */
 type OptionalKey<C extends DexcomErrorCode, K extends keyof DexcomErrorFields[C]> = undefined extends DexcomErrorFields[C][K]
   ? K
   : C extends 'network'
