@@ -37,9 +37,9 @@ const ENVELOPES = new Map<string, { operationId: string; envelope: ResponseEnvel
  * httpClient.interceptors.response.use(handOverParsedBody);
  */
 export function handOverParsedBody(response: Response, _request: Request, options: ResolvedRequestOptions): Response {
-  if (!response.ok) return response;
-  const parseAs = (options.parseAs === 'auto' ? getParseAs(response.headers.get('content-type')) : options.parseAs) ?? 'json';
-  if (parseAs !== 'json') return response;
+  // A caller who asked for text, a blob or a stream gets the body as it came, unchecked.
+  const asked = options.parseAs;
+  if (!response.ok || (asked !== undefined && asked !== 'auto' && asked !== 'json')) return response;
   const method = (options.method ?? 'GET').toUpperCase();
   const expected = ENVELOPES.get(`${method} ${options.url}`);
   const call = (operationId: string): EnvelopeCallInfo => ({ operationId, method, pathTemplate: options.url, status: response.status });
@@ -49,6 +49,8 @@ export function handOverParsedBody(response: Response, _request: Request, option
     if (expected) throw missingBody(call(expected.operationId));
     return response;
   }
+  const parseAs = (asked === 'auto' ? getParseAs(response.headers.get('content-type')) : asked) ?? 'json';
+  if (parseAs !== 'json') return response;
   const parsed = response.parsedBody;
   if (expected) assertEnvelope(parsed, expected.envelope, call(expected.operationId));
   const { responseValidator, responseTransformer } = options;
