@@ -3,6 +3,7 @@
  * cannot carry. Used by the spec-metadata openapi-ts plugin; kept free of openapi-ts so they can be
  * tested on small documents.
  */
+import type { EnvelopeJsonType, ResponseEnvelope } from '../../src/core/response-envelope.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -145,37 +146,22 @@ export function sensitiveFacts(spec: SpecDocument): SensitiveFacts {
   return { properties: sorted(properties), parameters: sorted(parameters), headers: sorted(headers), responsePaths: sorted(responsePaths) };
 }
 
-/** A JSON type as JSON Schema names it. */
-export type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null';
+type JsonType = EnvelopeJsonType;
 
 const JSON_TYPES: readonly JsonType[] = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'];
 
 /**
- * The top-level shape of an operation's 2xx JSON body: what a body must have before the SDK hands
- * it to the caller. Records inside stay unchecked (the spec keeps them lenient on purpose).
- */
-export interface ResponseEnvelopeFacts {
-  /** The 2xx status whose JSON body this describes (`200`). */
-  status: string;
-  /** JSON types the body itself may have (`['object']`). */
-  type: JsonType[];
-  /** Required properties and the JSON types each may have (an empty list: any type). */
-  required: Record<string, JsonType[]>;
-  /** Properties that hold arrays of objects (`records`): when present, every item must be an object. */
-  arraysOfObjects: string[];
-}
-
-/**
  * The 2xx envelope of every operation that answers JSON, by operationId: the body's top-level type,
- * its required properties with their JSON types, and which properties are arrays of objects.
- * Operations without a 2xx JSON response (the OAuth login redirect) are left out.
+ * its required properties with their JSON types, and which properties are arrays of objects (the
+ * shape `src/core/response-envelope.ts` checks at run time). Operations without a 2xx JSON response
+ * (the OAuth login redirect) are left out.
  *
  * @example
  * responseEnvelopes(spec).getDevicesV3;
  * // { status: '200', type: ['object'], required: { recordType: ['string'], ..., records: ['array'] }, arraysOfObjects: ['records'] }
  */
-export function responseEnvelopes(spec: SpecDocument): Record<string, ResponseEnvelopeFacts> {
-  const envelopes: Record<string, ResponseEnvelopeFacts> = {};
+export function responseEnvelopes(spec: SpecDocument): Record<string, ResponseEnvelope> {
+  const envelopes: Record<string, ResponseEnvelope> = {};
   for (const item of Object.values(spec.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = item[method] as Json | undefined;
@@ -197,7 +183,7 @@ function successJsonSchema(spec: SpecDocument, responses: Json): { status: strin
   return undefined;
 }
 
-function envelopeOf(spec: SpecDocument, status: string, node: unknown): ResponseEnvelopeFacts {
+function envelopeOf(spec: SpecDocument, status: string, node: unknown): ResponseEnvelope {
   const schema = resolveRef(spec, node) as Json;
   const required: Record<string, JsonType[]> = {};
   const properties = (schema.properties as Json | undefined) ?? {};
