@@ -6,18 +6,15 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSpec } from '../../scripts/codegen/read-spec.ts';
+import { specSchemaValidator } from '../../scripts/codegen/spec-schema-validator.ts';
 
 type Json = Record<string, unknown>;
 
 const root = resolve(import.meta.dirname, '..', '..');
 const SAMPLES = join(root, 'test', 'fixtures', 'dexcom-samples');
-const SPEC_ID = 'https://dexcom-api-client.invalid/spec.json';
-// ajv-formats is CommonJS; under NodeNext its default export arrives one level down.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
 
 /** One example and the schema it illustrates, by JSON pointer into the spec. */
 interface ExampleCase {
@@ -27,39 +24,12 @@ interface ExampleCase {
 }
 
 let spec: Json;
-let ajv: Ajv2020;
+let validatorAt: (pointer: string) => ValidateFunction;
 
 beforeAll(async () => {
   spec = (await readSpec('./spec/dexcom.openapi.yaml')) as Json;
-  ajv = schemaValidator(spec);
+  validatorAt = specSchemaValidator(spec);
 });
-
-/**
- * Ajv 2020 over the whole spec, strict (an unknown keyword or format is an error, so a typo cannot
- * switch a check off), with every format asserted. The OpenAPI-only keywords are declared as
- * annotations.
- */
-function schemaValidator(document: Json): Ajv2020 {
-  const validator = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true, validateFormats: true });
-  addFormats(validator);
-  validator.addVocabulary(['discriminator', 'example', 'externalDocs', 'xml', 'x-sensitive', 'x-dexcom-api-client-relay']);
-  // The spec is not itself a JSON Schema. Its three sections that hold schemas are added as one
-  // document whose top-level keys are annotations, so `$ref: '#/components/schemas/Egv'` resolves
-  // as written and only the schemas an example points at are compiled.
-  validator.addVocabulary(['components', 'paths', 'webhooks']);
-  validator.addSchema({ $id: SPEC_ID, ...pick(document, ['components', 'paths', 'webhooks']) } as Json);
-  return validator;
-}
-
-function pick(source: Json, keys: string[]): Json {
-  return Object.fromEntries(keys.filter((key) => key in source).map((key) => [key, source[key]]));
-}
-
-function validatorAt(pointer: string): ValidateFunction {
-  const validate = ajv.getSchema(`${SPEC_ID}#${pointer}`);
-  if (!validate) throw new Error(`no schema at ${pointer}`);
-  return validate;
-}
 
 function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
