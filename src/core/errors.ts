@@ -259,10 +259,26 @@ export class DexcomInvalidResponseError extends DexcomError {
   }
 }
 
-/** The refresh token was rejected (`invalid_grant`): the user must sign in again. */
+/**
+ * Why a user must sign in again:
+ * - `invalid_grant`: the token endpoint rejected the refresh token or code (revoked, expired, used);
+ * - `refresh_answer_lost`: a refresh request reached the server but its answer was lost (a reset,
+ *   a timeout, a 5xx after the server rotated the token), and the refresh token was then rejected:
+ *   the SDK lost the rotation, the user did not revoke access;
+ * - `no_tokens`: nothing is stored for the user (never signed in, or disconnected).
+ */
+export type ReauthorizationReason = 'invalid_grant' | 'refresh_answer_lost' | 'no_tokens';
+
+/** The user must sign in again; `reason` says why (see {@link ReauthorizationReason}). */
 export class DexcomReauthorizationRequiredError extends DexcomError {
-  constructor(message: string, details: DexcomErrorDetails = {}) {
+  /** Why the user must sign in again. Default `invalid_grant`. */
+  readonly reason: ReauthorizationReason;
+  constructor(message: string, details: DexcomErrorDetails & { reason?: ReauthorizationReason } = {}) {
     super('reauthorization_required', message, { retryable: false, ...details });
+    this.reason = details.reason ?? 'invalid_grant';
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason };
   }
 }
 
