@@ -101,8 +101,10 @@ export interface ExchangeCodeOptions {
  * - A token request is sent again only when nothing reached the server (connection refused, DNS
  *   failure). When a refresh may have reached the server and its answer is lost (a reset, a
  *   timeout, a 5xx, a garbled 200), it is not re-sent: the record notes `refreshAnswerLostAt`
- *   (see `status()`), an early refresh keeps using the still-valid token, and the next refresh
- *   tries the same refresh token once more.
+ *   (see `status()`), an early refresh keeps using the still-valid token, other calls of this
+ *   client (the data call's own retries included) get the same error without a token request for
+ *   `refreshRetry.maxDelayMs`, and then the next refresh tries the same refresh token once more:
+ *   success clears the note, `invalid_grant` means the server had rotated it.
  * - `invalid_grant` re-reads the store (a newer record means another process won a rotation race),
  *   else marks the user and throws `DexcomReauthorizationRequiredError` with `reason`
  *   `refresh_answer_lost` after a lost answer, else `invalid_grant`; later calls fail fast until a
