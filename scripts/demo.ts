@@ -11,11 +11,10 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { DAY_MS } from '../src/dates.js';
 import { DexcomApiClient, isDexcomError } from '../src/index.js';
 import { sparkline, summarizeGlucose } from './glucose-summary.ts';
 import { startPrismMock } from './prism-server.ts';
-
-const DAY_MS = 86_400_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
