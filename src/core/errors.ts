@@ -25,6 +25,7 @@ export type DexcomErrorCode =
   | 'reauthorization_required'
   | 'environment_mismatch'
   | 'token_store'
+  | 'checkpoint_store'
   | 'configuration';
 
 /** Fields every {@link DexcomError} may carry. */
@@ -293,5 +294,16 @@ export class DexcomEnvironmentMismatchError extends DexcomError {
 export class DexcomTokenStoreError extends DexcomError {
   constructor(message: string, details: DexcomErrorDetails = {}) {
     super('token_store', message, { retryable: true, ...details });
+  }
+}
+
+/**
+ * A checkpoint store failed while reading or saving a sync checkpoint (connection refused or
+ * dropped, a failed statement). A failed save leaves the previous checkpoint in place, so the next
+ * sync resumes from it and delivers the unsaved window again; `retryable` is true.
+ */
+export class DexcomCheckpointStoreError extends DexcomError {
+  constructor(message: string, details: DexcomErrorDetails = {}) {
+    super('checkpoint_store', message, { retryable: true, ...details });
   }
 }
