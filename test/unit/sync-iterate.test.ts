@@ -113,6 +113,8 @@ describe('dexcom.iterate', () => {
     for await (const _ of dexcom.iterate('egvs', { start: START, end: END, concurrency: 2 })) {
       if (++taken === 10) break;
     }
+    // Wait for the server to see the cancelled request end (bounded; a busy machine may take a while).
+    for (let i = 0; i < 200 && server.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(server.requests.length).toBeLessThanOrEqual(3);
     expect(server.inFlight).toBe(0);
