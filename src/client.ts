@@ -241,8 +241,11 @@ export class DexcomApiClient {
   }
 
   /**
-   * Estimated glucose values (EGVs) for any range: split into windows Dexcom accepts (30 days
-   * each in v3), every `recordId` exactly once, sorted by `systemTime`.
+   * Estimated glucose values (EGVs) whose `systemTime` lies in `[start, end)`, for any range: what
+   * `iterate('egvs', { start, end })` yields, collected. Split into windows Dexcom accepts (30 days
+   * each in v3), read one at a time; records the server sends outside the range are dropped (its
+   * `endDate` is inclusive, a mock returns its examples); every `recordId` once, sorted by
+   * `systemTime`. For data of an account that stopped uploading, ask `getDataRange()` where it ends.
    *
    * @example
    * const lastWeek = await dexcom.getGlucoseReadings(new Date(Date.now() - 7 * 86_400_000), new Date());
@@ -252,7 +255,7 @@ export class DexcomApiClient {
   }
 
   /**
-   * Fingerstick calibrations for any range (windowed like {@link getGlucoseReadings}).
+   * Fingerstick calibrations in `[start, end)` (windowed and filtered like {@link getGlucoseReadings}).
    *
    * @example
    * const calibrations = await dexcom.getCalibrations(start, end);
@@ -262,8 +265,8 @@ export class DexcomApiClient {
   }
 
   /**
-   * User-entered events (carbs, insulin, exercise, health, notes) for any range. Deleted events
-   * come back with `eventStatus: 'deleted'`.
+   * User-entered events (carbs, insulin, exercise, health, notes) in `[start, end)` (like
+   * {@link getGlucoseReadings}). Deleted events come back with `eventStatus: 'deleted'`.
    *
    * @example
    * const events = await dexcom.getEvents(start, end);
@@ -273,7 +276,7 @@ export class DexcomApiClient {
   }
 
   /**
-   * Alert events (high, low, urgentLow, ...) for any range.
+   * Alert events (high, low, urgentLow, ...) in `[start, end)` (like {@link getGlucoseReadings}).
    *
    * @example
    * const alerts = await dexcom.getAlerts(start, end);
