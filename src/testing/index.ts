@@ -9,3 +9,6 @@
  * await mock.close();
  */
 export { DEXCOM_SPEC_PATH, startPrismMock, type PrismMock, type PrismMockOptions } from './prism-mock.js';
+
+// CheckpointStore conformance: run it against your own store.
+export { type CheckpointStoreConformanceApi, type CheckpointStoreFixture, runCheckpointStoreConformance } from './conformance/checkpoint-store.js';
