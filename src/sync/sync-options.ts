@@ -53,7 +53,7 @@ export type SyncHandler = (batch: AnySyncBatch) => Promise<void> | void;
  * await dexcom.sync({ types: ['egvs', 'events'], userKey: 'patient-42', checkpointStore, handler, overlapMs: 6 * 3_600_000 });
  */
 export interface SyncOptions {
-  /** Where checkpoints live between runs (required): `FileCheckpointStore`, `MemoryCheckpointStore` or your own. */
+  /** Where checkpoints live between runs (required): `FileCheckpointStore`, `MemoryCheckpointStore`, `PostgresCheckpointStore` or your own. */
   checkpointStore: CheckpointStore;
   /** Receives every window's changes (required). */
   handler: SyncHandler;
