@@ -11,9 +11,4 @@ export { type Database, type DatabaseOptions, openDatabase, type SqlQueryable, t
 export { DEFAULT_SCHEMA } from './migrations.js';
 
 // Checkpoints
-export {
-  PostgresCheckpointStore,
-  type PostgresCheckpointStoreOptions,
-  resolvePostgresCheckpointStoreOptions,
-  type ResolvedPostgresCheckpointStoreOptions,
-} from './checkpoint-store.js';
+export { PostgresCheckpointStore, type PostgresCheckpointStoreOptions } from './checkpoint-store.js';
