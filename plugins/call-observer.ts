@@ -7,6 +7,9 @@ import {
 import { errorFromResponse } from '../src/core/http-errors.js';
 import type { CallContext, Middleware } from '../src/core/middleware.js';
 
+/** Name of the {@link callObserver} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const CALL_OBSERVER_LAYER = 'call-observer';
+
 /**
  * The outermost layer: sees each logical call once. It turns a final non-2xx response (status 400
  * and above; a 3xx is passed on, since redirects are never followed) into a typed
@@ -43,6 +46,7 @@ function emitCallEnd(context: CallContext, started: number, status?: number, err
     pathTemplate,
     attempts: context.attempts.length,
     durationMs: performance.now() - started,
+    limiterWaitMs: context.limiterWaitMs,
     ...(status === undefined ? {} : { status }),
     ...(error === undefined ? {} : { error: error.name, errorCode: error.code, errorMessage: error.message }),
   });

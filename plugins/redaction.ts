@@ -144,12 +144,20 @@ export function scrub(text: string, secrets: readonly string[]): string {
 }
 
 /**
+ * Form fields whose values are not secret (`grant_type=refresh_token`): every other value a form
+ * body carries (client id and secret, code, code verifier, redirect URI, refresh token) is cut out
+ * of whatever the server echoes.
+ */
+export const PUBLIC_FORM_FIELDS: ReadonlySet<string> = new Set(['grant_type', 'response_type', 'scope']);
+
+/**
  * The secrets a request carries, to cut out of whatever the server echoes: the bearer token, the
- * values of query parameters that may not be logged, and the sensitive fields of a form or JSON
- * body (client secret, code, refresh token).
+ * values of query parameters that may not be logged, every value of a form body but the
+ * {@link PUBLIC_FORM_FIELDS}, and the sensitive fields of a JSON body. The body must still be
+ * unread: pass a clone taken before the request was sent.
  *
  * @example
- * await requestSecrets(new Request('http://x/t', { headers: { authorization: 'Bearer abc' } })); // ['abc']
+ * await requestSecrets(new Request('http://x/t', { headers: { authorization: 'Bearer abc' } })); // ['Bearer abc', 'abc']
  */
 export async function requestSecrets(request: Request): Promise<string[]> {
   const secrets: string[] = [];
@@ -161,10 +169,18 @@ export async function requestSecrets(request: Request): Promise<string[]> {
   const body = await parsedBodyOf(request);
   if (typeof body === 'object') {
     const found = new Set<string>();
-    collectSensitiveValues(body.value, found, 0);
+    if (isForm(request)) {
+      for (const [name, value] of Object.entries(body.value as Record<string, string>)) {
+        if (!PUBLIC_FORM_FIELDS.has(name) && value.length >= MIN_SECRET_LENGTH) found.add(value);
+      }
+    } else collectSensitiveValues(body.value, found, 0);
     secrets.push(...found);
   }
   return secrets;
+}
+
+function isForm(message: Request | Response): boolean {
+  return (message.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded');
 }
 
 /**
@@ -198,6 +214,6 @@ async function parsedBodyOf(message: Request | Response): Promise<{ value: unkno
       return `[unparseable JSON, ${text.length} chars]`;
     }
   }
-  if (contentType.includes('application/x-www-form-urlencoded')) return { value: Object.fromEntries(new URLSearchParams(text)) };
+  if (isForm(message)) return { value: Object.fromEntries(new URLSearchParams(text)) };
   return `[${contentType.split(';')[0] || 'body'}, ${text.length} chars]`;
 }

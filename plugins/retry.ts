@@ -108,6 +108,9 @@ export type GiveUpReason =
 
 const EXAMPLE = '{ maxAttempts: 3, initialDelayMs: 500, maxDelayMs: 30_000 }';
 
+/** Name of the {@link retry} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const RETRY_LAYER = 'retry';
+
 /**
  * Validates retry options once, at client construction. `false` turns retrying off (returns
  * `null`: leave the layer out of the pipeline).
@@ -167,7 +170,7 @@ function resolveStatuses(statuses: readonly number[] | undefined): ReadonlySet<n
 }
 
 /**
- * The retry layer (third in the pipeline, inside the total deadline, outside the breaker).
+ * The retry layer ({@link RETRY_LAYER}; its place in the pipeline is set in `src/client-pipeline.ts`).
  *
  * Each attempt sends a clone of the original request (bodies are one-shot) with
  * `context.attempt` set (1-based). A retryable outcome is a status in `retryStatuses`, a

@@ -46,6 +46,13 @@ export interface CallContext {
    * just to carry a signal.
    */
   attemptSignal?: AbortSignal;
+  /**
+   * Milliseconds the attempt in progress waited in the rate limiter (for a token, a 429 pause or a
+   * shared store), set as it leaves the limiter; absent without a limiter.
+   */
+  attemptLimiterWaitMs?: number;
+  /** Milliseconds the call has waited in the rate limiter so far, every attempt together. */
+  limiterWaitMs?: number;
   /** Time the call started (epoch ms). */
   readonly startedAt: number;
   /** The client's event bus: resilience plugins emit, observers subscribe. */
