@@ -38,8 +38,9 @@ export interface RetryOptions {
    */
   maxAttempts?: number;
   /**
-   * Median delay before the first retry when the server sends no `Retry-After`, in ms; later
-   * delays grow exponentially.
+   * Shortest backoff delay, in ms, used when the server sends no `Retry-After`: the first retry
+   * waits at least this long, later ones grow exponentially (with jitter, each delay falls between
+   * `initialDelayMs` and `maxDelayMs`).
    * @default 500
    */
   initialDelayMs?: number;
@@ -196,7 +197,9 @@ export function retry(options: ResolvedRetryOptions): Middleware {
     let backoff: IBackoff<unknown> | undefined;
     const nextBackoffMs = (): number => {
       backoff = backoff ? backoff.next(undefined) : backoffFactory.next(undefined);
-      return Math.ceil(backoff.duration);
+      // Decorrelated jitter can draw far less than the initial delay (down to 0); the first delay is
+      // documented as the shortest, so every delay is floored there.
+      return Math.max(options.initialDelayMs, Math.ceil(backoff.duration));
     };
 
     for (let attempt = 1; ; attempt += 1) {

@@ -6,9 +6,15 @@
  *   retryable).
  * A caller's abort is always a `DexcomAbortError`, whatever its reason.
  *
- * Plain `AbortController` + `setTimeout` instead of cockatiel's `timeout()`: cockatiel aborts the
- * attempt's signal when the function returns (`abortOnReturn`), which kills the body stream of the
- * response being handed back, and it reports every expiry as the same `TaskCancelledError`.
+ * Plain `AbortController` + `setTimeout` instead of cockatiel's `timeout()` (3.2.1). With
+ * `abortOnReturn: false` and the aggressive strategy it would bound an attempt the same way, but it
+ * aborts its signals without a reason: `ctrl.abort()` when the timer fires and again when it
+ * follows the parent signal. The transport throws the reason of the signal that fired, so here the
+ * reason is the typed error itself (`DexcomTimeoutError` scope `attempt`, or whatever the caller or
+ * the total deadline aborted with); with cockatiel every expiry and every caller abort would reach
+ * the transport as the same bare `AbortError` and a `TaskCancelledError`, to be told apart again
+ * after the fact. Per attempt it would also add an event wrapper, a timeout emitter listener, a
+ * second promise for the race and a result wrapper on top of the one controller and timer used here.
  */
 import { DexcomConfigurationError, DexcomTimeoutError } from '../src/core/errors.js';
 import { abortErrorOf, callSignalOf, linkedController, raceAbort } from './abort.js';
