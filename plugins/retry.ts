@@ -173,8 +173,10 @@ function resolveStatuses(statuses: readonly number[] | undefined): ReadonlySet<n
 /**
  * The retry layer ({@link RETRY_LAYER}; its place in the pipeline is set in `src/client-pipeline.ts`).
  *
- * Each attempt sends a clone of the original request (bodies are one-shot) with
- * `context.attempt` set (1-based). A retryable outcome is a status in `retryStatuses`, a
+ * Each attempt sends the request as it came in, before any inner layer set a header on it, with
+ * `context.attempt` set (1-based): a request with a body is cloned per attempt (bodies are
+ * one-shot); a bodiless one (every data GET) goes out itself the first time and is rebuilt from its
+ * original headers only for a retry, so a call that succeeds at once pays for no copy. A retryable outcome is a status in `retryStatuses`, a
  * `DexcomNetworkError` or an attempt-scope `DexcomTimeoutError`; everything else (other 4xx,
  * caller abort, total timeout, open circuit, full queue) is passed through at once. Delays
  * follow `Retry-After` when the response has one (429 and 5xx), else exponential backoff; a sleep
@@ -202,10 +204,18 @@ export function retry(options: ResolvedRetryOptions): Middleware {
       return Math.max(options.initialDelayMs, Math.ceil(backoff.duration));
     };
 
+    // Inner layers set headers on the request they get (the bearer token, correlation ids); a
+    // retry must start from the headers as they came in, so a token provider is asked again.
+    const originalHeaders = request.body === null ? [...request.headers] : undefined;
+    const attemptRequest = (attempt: number): Request => {
+      if (originalHeaders === undefined) return request.clone();
+      return attempt === 1 ? request : new Request(request, { headers: originalHeaders });
+    };
+
     for (let attempt = 1; ; attempt += 1) {
       if (signal.aborted) throw abortErrorOf(signal, context);
       context.attempt = attempt;
-      const outcome = await settle(next(request.clone(), context));
+      const outcome = await settle(next(attemptRequest(attempt), context));
       if (signal.aborted) {
         if (outcome.response) discardBody(outcome.response);
         throw abortErrorOf(signal, context);
