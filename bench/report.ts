@@ -19,6 +19,8 @@ import { renderSyncThroughput } from './sync/render.js';
 export interface BenchmarkRun {
   readonly machine: MachineInfo;
   readonly wallMs: number;
+  /** 1-minute load average when the run ended. */
+  readonly loadAverageAtEnd: number;
   readonly overhead: OverheadResult;
   readonly fidelity: FidelityResult[];
   readonly throughput: SyncThroughputResult[];
@@ -73,6 +75,7 @@ export function renderBenchmarks(run: BenchmarkRun): string {
       ['memory', `${machine.memoryGb} GB`],
       ['platform', machine.platform],
       ['date', machine.date],
+      ['load average (1 min)', `${fixed(machine.loadAverage, 1)} at the start, ${fixed(run.loadAverageAtEnd, 1)} at the end, on ${machine.cores} cores`],
     ]),
     '',
     '## Method',
@@ -84,6 +87,9 @@ export function renderBenchmarks(run: BenchmarkRun): string {
       'Compare ratios, not absolute microseconds, between runs. Differences of a few percent are within the noise.',
     `- The user-facing row (\`${READ_FULL}\`) loads the compiled package from \`dist/\` (\`npm run bench\` builds it first); the other ` +
       'DexcomApiClient rows run the TypeScript sources through tsx, which compiles to the same JavaScript.',
+    '- The load average in the machine table is how busy the machine was with other work. Above the number of cores, every ' +
+      'request waits for a core now and then: medians and p90s then carry scheduling delay, and ratios between rows are not ' +
+      'reliable to a few percent; the CPU column (the client process\'s own time) is then the steadier measure of cost.',
     '- No test asserts a timing: these numbers are read by people.',
     '',
     '## 1. Per-request overhead',

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FidelityResult } from './limiter-fidelity.js';
 import type { OverheadResult } from './overhead/measure.js';
@@ -38,5 +39,5 @@ const memory = await step<SyncMemoryResult>('sync memory (3 years)', './sync-mem
 const wallMs = performance.now() - started;
 const target = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const existing = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-writeFileSync(target, mergeRegion(existing, REGION, renderBenchmarks({ machine, wallMs, overhead, fidelity, throughput, memory })));
+writeFileSync(target, mergeRegion(existing, REGION, renderBenchmarks({ machine, wallMs, loadAverageAtEnd: loadavg()[0] ?? 0, overhead, fidelity, throughput, memory })));
 console.log(`bench: wrote BENCHMARKS.md (all benchmarks took ${(wallMs / 1000).toFixed(0)} s)`);
