@@ -18,8 +18,9 @@ export const WIRE_OBSERVER_LAYER = 'wire-observer';
 /**
  * Records every wire attempt in `context.attempts` (status or error, duration) and emits the
  * `attempt` and `attempt-end` events that logging and metrics subscribe to. Sits just above the
- * transport, so it sees each attempt exactly once, retries included. The events carry facts
- * (status, duration, limiter wait, redacted detail), never the `Request` or the `Response`.
+ * transport, so it sees each attempt exactly once, retries included, and the request as sent (token
+ * included): it leaves that on `context.sentRequest` for the call observer's scrub. The events
+ * carry facts (status, duration, limiter wait, redacted detail), never the `Request` or the `Response`.
  *
  * @example
  * const layers = [retry, wireObserver()]; // one record per attempt in context.attempts
@@ -28,6 +29,9 @@ export function wireObserver(options: WireObserverOptions = {}): Middleware {
   const { describe } = options;
   return (next) => async (request, context) => {
     const { invocationId, operationId, method, pathTemplate, attempt, events } = context;
+    // Kept (a reference, no copy) so the call observer can scrub the token this attempt carried
+    // out of an error the server echoed it into.
+    context.sentRequest = request;
     const limiterWaitMs = context.attemptLimiterWaitMs;
     events.emit('attempt', { invocationId, operationId, method, pathTemplate, attempt, limiterWaitMs });
     const finish = describe?.(request);

@@ -1,4 +1,4 @@
-import { AUTH_LAYER, bearerAuth, TOKEN_PREFLIGHT_LAYER, tokenPreflight } from '../plugins/auth.js';
+import { AUTH_LAYER, bearerAuth } from '../plugins/auth.js';
 import { describeAttempt, type AttemptDetailLevel } from '../plugins/attempt-detail.js';
 import { CALL_OBSERVER_LAYER, callObserver } from '../plugins/call-observer.js';
 import {
@@ -66,18 +66,17 @@ interface NamedLayer {
  *
  * 1. call observer: typed errors for final failures, `call-end`
  * 2. total deadline: one signal for the whole call, the caller's signal linked in
- * 3. token preflight: a `forUser()` call's expiring OAuth token is refreshed here, as a call of
- *    its own, so the token request never waits inside this call's circuit-breaker slot
- * 4. retry: the only layer that sends again
- * 5. circuit breaker: counts every wire attempt; 429 never trips it
- * 6. auth: bearer token per attempt
- * 7. rate limiter: every wire request takes a token, retries included; the time each attempt
+ * 3. retry: the only layer that sends again
+ * 4. circuit breaker: counts every wire attempt; 429 never trips it
+ * 5. auth: bearer token per attempt (an OAuth refresh runs here, through the token calls' own
+ *    pipeline, so it never needs a breaker slot or a limiter token)
+ * 6. rate limiter: every wire request takes a token, retries included; the time each attempt
  *    spends in it is published as `context.attemptLimiterWaitMs` (and summed in `limiterWaitMs`)
- * 8. breaker gate: a request that waited in the limiter's queue while the circuit opened is not sent
- * 9. correlation headers: the call's id and the attempt number
- * 10. attempt timeout
- * 11. wire observer: one record and event per attempt
- * 12. transport: global fetch, body read in full
+ * 7. breaker gate: a request that waited in the limiter's queue while the circuit opened is not sent
+ * 8. correlation headers: the call's id and the attempt number
+ * 9. attempt timeout
+ * 10. wire observer: one record and event per attempt
+ * 11. transport: global fetch, body read in full
  *
  * A layer turned off (`retry: false`, ...) is left out; the others keep their order.
  *
@@ -95,7 +94,6 @@ export function createPipeline(options: PipelineOptions, events: PipelineEvents)
   const layers: Array<NamedLayer | false> = [
     { name: CALL_OBSERVER_LAYER, middleware: callObserver() },
     { name: TOTAL_DEADLINE_LAYER, middleware: totalDeadline(timeouts) },
-    { name: TOKEN_PREFLIGHT_LAYER, middleware: tokenPreflight({ requiresAuth: options.requiresAuth }) },
     retryOptions !== null && { name: RETRY_LAYER, middleware: retry(retryOptions) },
     breaker !== undefined && { name: CIRCUIT_BREAKER_LAYER, middleware: breaker.middleware },
     { name: AUTH_LAYER, middleware: bearerAuth({ accessToken: options.accessToken, requiresAuth: options.requiresAuth }) },

@@ -53,6 +53,11 @@ export interface CallContext {
   attemptLimiterWaitMs?: number;
   /** Milliseconds the call has waited in the rate limiter so far, every attempt together. */
   limiterWaitMs?: number;
+  /**
+   * The latest wire attempt as sent (headers include the bearer token), set by the wire observer.
+   * Read only to scrub what a server echoes back out of the call's error; never log it.
+   */
+  sentRequest?: Request;
   /** Time the call started (epoch ms). */
   readonly startedAt: number;
   /** The client's event bus: resilience plugins emit, observers subscribe. */

@@ -1,5 +1,6 @@
 import { DexcomValidationError } from '../core/errors.js';
 import { assertSyncRecordType, type SyncRecordType } from './record-types.js';
+import { assertUserKey } from '../user-key.js';
 
 /**
  * A record delivered inside the overlap period: `[recordId, systemTime in epoch ms, fingerprint]`.
@@ -45,8 +46,10 @@ export interface CheckpointKey {
 
 /**
  * Keeps {@link SyncCheckpoint}s between runs. `sync` calls `set` only after your handler finished a
- * window, so whatever `get` returns is safe to resume from. Implement it over your own database
- * (one row per key) or use `MemoryCheckpointStore` / `FileCheckpointStore`.
+ * window, so whatever `get` returns is safe to resume from. Use `MemoryCheckpointStore`,
+ * `FileCheckpointStore` or `PostgresCheckpointStore` (`dexcom-api-client/postgres`), or implement it
+ * over your own database (one row per key) and check it with `runCheckpointStoreConformance`
+ * (`dexcom-api-client/testing`).
  *
  * @example
  * const store: CheckpointStore = {
@@ -98,14 +101,4 @@ export function assertCheckpointKey(key: unknown): asserts key is CheckpointKey 
   assertSyncRecordType(type);
 }
 
-/**
- * Throws a `DexcomValidationError` unless `value` is a non-empty string of at most 200 characters.
- *
- * @example
- * assertUserKey('patient-42');
- */
-export function assertUserKey(value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new DexcomValidationError(`userKey must be a non-empty string of at most 200 characters, e.g. { userKey: 'patient-42' }`);
-  }
-}
+export { assertUserKey };

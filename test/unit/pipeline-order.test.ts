@@ -10,7 +10,6 @@ describe('pipeline order (src/client-pipeline.ts is its one home)', () => {
     expect(layers).toEqual([
       'call-observer',
       'total-deadline',
-      'token-preflight',
       'retry',
       'circuit-breaker',
       'auth',
@@ -28,7 +27,7 @@ describe('pipeline order (src/client-pipeline.ts is its one home)', () => {
       { accessToken: 't', requiresAuth, rateLimit: false, retry: false, circuitBreaker: false, timeout: false, correlation: null },
       new PipelineEvents(),
     );
-    expect(off.layers).toEqual(['call-observer', 'total-deadline', 'token-preflight', 'auth', 'attempt-timeout', 'wire-observer', 'transport']);
+    expect(off.layers).toEqual(['call-observer', 'total-deadline', 'auth', 'attempt-timeout', 'wire-observer', 'transport']);
     // The gate exists only with both the breaker and the limiter.
     const noLimiter = createPipeline({ accessToken: 't', requiresAuth, rateLimit: false }, new PipelineEvents());
     expect(noLimiter.layers).not.toContain('circuit-breaker-gate');
