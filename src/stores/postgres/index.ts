@@ -1,0 +1,15 @@
+/**
+ * `dexcom-api-client/postgres`: fleet state in PostgreSQL, a server through `pg` or embedded
+ * PGlite (both optional peer dependencies), on one SQL code path.
+ */
+export { openDatabase, type Database, type DatabaseOptions, type SqlQueryable, type SqlResult } from './database.js';
+export { DEFAULT_SCHEMA, migrate, type Migration, type MigrationSet } from './migrations.js';
+
+// Rate limit
+export {
+  PostgresRateLimitStore,
+  RATE_LIMIT_MIGRATIONS,
+  resolvePostgresRateLimitStoreOptions,
+  type PostgresRateLimitStoreOptions,
+  type ResolvedPostgresRateLimitStoreOptions,
+} from './rate-limit-store.js';
