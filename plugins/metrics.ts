@@ -49,6 +49,7 @@ interface RegistryMetrics {
   readonly retries: Counter<'client' | 'operation' | 'reason'>;
   readonly limiterWait: Histogram<'client' | 'operation'>;
   readonly throttled: Counter<'client' | 'reason'>;
+  readonly storeFallbacks: Counter<'client' | 'state'>;
   readonly breakerTransitions: Counter<'client' | 'to'>;
   /** Sources the gauges read at scrape time, one entry per attached client. */
   readonly sources: Set<AttachedSources>;
@@ -86,7 +87,8 @@ export function resolveMetricsOptions(user: MetricsOptions): Required<MetricsOpt
  * - `dexcom_attempts_total{client,operation,status_class}` wire attempts, retries included
  * - `dexcom_retries_total{client,operation,reason}`
  * - `dexcom_rate_limiter_queue_depth{client}`, `dexcom_rate_limiter_wait_seconds{client,operation}`,
- *   `dexcom_rate_limiter_throttled_total{client,reason}`
+ *   `dexcom_rate_limiter_throttled_total{client,reason}`,
+ *   `dexcom_rate_limiter_store_transitions_total{client,state}` (`fallback` | `shared`)
  * - `dexcom_circuit_breaker_state{client}` (0 closed, 1 half-open, 2 open),
  *   `dexcom_circuit_breaker_transitions_total{client,to}`
  *
@@ -127,6 +129,7 @@ export function attachMetrics(events: PipelineEvents, options: Required<MetricsO
       metrics.limiterWait.observe({ client, operation: operationLabel(e.operationId) }, (performance.now() - since) / 1000);
     }),
     events.on('throttled', (e) => metrics.throttled.inc({ client, reason: e.reason })),
+    events.on('rate-limit-store', (e) => metrics.storeFallbacks.inc({ client, state: e.state })),
     events.on('break', () => metrics.breakerTransitions.inc({ client, to: 'open' })),
     events.on('half-open', () => metrics.breakerTransitions.inc({ client, to: 'half-open' })),
     events.on('reset', () => metrics.breakerTransitions.inc({ client, to: 'closed' })),
@@ -149,6 +152,7 @@ function metricsFor(registry: Registry): RegistryMetrics {
     retries: new Counter({ name: 'dexcom_retries_total', help: 'Retries scheduled, by reason', labelNames: ['client', 'operation', 'reason'], registers }),
     limiterWait: new Histogram({ name: 'dexcom_rate_limiter_wait_seconds', help: 'Time requests waited in the rate limiter queue', labelNames: ['client', 'operation'], buckets: WAIT_BUCKETS, registers }),
     throttled: new Counter({ name: 'dexcom_rate_limiter_throttled_total', help: 'Rate limiter waits for a token (bucket-empty) and 429 pauses (cool-down)', labelNames: ['client', 'reason'], registers }),
+    storeFallbacks: new Counter({ name: 'dexcom_rate_limiter_store_transitions_total', help: 'Rate limiter switches to its local share (fallback) and back to the shared store (shared)', labelNames: ['client', 'state'], registers }),
     breakerTransitions: new Counter({ name: 'dexcom_circuit_breaker_transitions_total', help: 'Circuit breaker transitions', labelNames: ['client', 'to'], registers }),
     sources,
   };

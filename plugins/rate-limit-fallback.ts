@@ -62,9 +62,9 @@ export class FallbackBucket {
     if (this.#fallback) {
       if (now < this.#nextProbeAt) return this.#local.reserve(this.#localShape, now);
       this.#nextProbeAt = now + this.#settings.rejoinIntervalMs;
-      return this.#guard(() => this.#store.reserve(this.#shape, now)).then(
+      return this.#guard(() => this.#probe(now)).then(
         (reservation) => {
-          this.#rejoin(now);
+          this.#rejoin();
           return reservation;
         },
         () => this.#local.reserve(this.#localShape, Date.now()),
@@ -117,14 +117,16 @@ export class FallbackBucket {
     this.#events.emit('rate-limit-store', { state: 'fallback', error: errorName(error) });
   }
 
-  #rejoin(now: number): void {
+  /** One reservation from the store after an outage; a 429 seen meanwhile reaches the store first. */
+  async #probe(now: number): Promise<Reservation> {
+    if (this.#pausedUntil > now) await this.#store.pause(this.#shape, this.#pausedUntil, now);
+    return this.#store.reserve(this.#shape, now);
+  }
+
+  #rejoin(): void {
     if (!this.#fallback) return;
     this.#fallback = false;
     this.#events.emit('rate-limit-store', { state: 'shared' });
-    // A 429 seen while the store was away still holds for the whole fleet.
-    if (this.#pausedUntil > now) {
-      this.#guard(() => this.#store.pause(this.#shape, this.#pausedUntil, now)).catch(() => {});
-    }
   }
 
   /** Runs one store call, failing it after `storeTimeoutMs` (its late answer is ignored). */
