@@ -2,6 +2,9 @@
  * Proves the published package works for a user: packs the tarball, installs it into an empty
  * TypeScript project, type-checks a small program with strict NodeNext settings, runs it against a
  * loopback server and checks what it printed. `npm run check:package`; part of CI.
+ *
+ * `DEXCOM_CHECK_NODES` (a colon-separated list of Node binaries) runs the compiled program under
+ * each of them too: `.ci/run` passes Node 22 and 24 there, while the toolchain stays on Node 20.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -65,12 +68,16 @@ async function main(): Promise<void> {
   await writeFile(join(consumer, 'main.ts'), program);
   run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)], consumer);
   run(process.execPath, [tsc, '-p', 'tsconfig.json'], consumer);
-  const output = run(process.execPath, [join('out', 'main.js')], consumer).trim();
-  const result = JSON.parse(output) as { readings: number; requests: number; first: number };
-  if (result.requests !== 3 || result.readings !== 3 || result.first !== 120) {
-    throw new Error(`unexpected result from the installed package: ${output}`);
+  const nodes = [process.execPath, ...(process.env.DEXCOM_CHECK_NODES ?? '').split(':').filter(Boolean)];
+  for (const node of nodes) {
+    const version = run(node, ['--version'], consumer).trim();
+    const output = run(node, [join('out', 'main.js')], consumer).trim();
+    const result = JSON.parse(output) as { readings: number; requests: number; first: number };
+    if (result.requests !== 3 || result.readings !== 3 || result.first !== 120) {
+      throw new Error(`unexpected result from the installed package on Node ${version}: ${output}`);
+    }
+    console.log(`${tarball} on Node ${version}: installs, type-checks (strict, NodeNext) and reads 90 days in 3 requests: ${output}`);
   }
-  console.log(`${tarball}: installs, type-checks (strict, NodeNext) and reads 90 days in 3 requests: ${output}`);
   await rm(work, { recursive: true, force: true });
 }
 
