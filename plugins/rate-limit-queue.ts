@@ -34,18 +34,20 @@ export class RateLimitQueue {
   readonly #maxQueue: number;
   readonly #events: PipelineEvents;
   readonly #onEnter: () => void;
-  #onEmpty: (() => void) | undefined;
+  readonly #onLeave: () => void;
 
   /**
    * @param maxQueue most waiters; one more is refused
    * @param events the client's bus, for `queued`
    * @param onEnter called after a waiter joins (the pump starts here); it may grant that waiter
    *   synchronously, in which case the waiter is never counted or announced
+   * @param onLeave called after any waiter left (granted, rejected or aborted)
    */
-  constructor(maxQueue: number, events: PipelineEvents, onEnter: () => void) {
+  constructor(maxQueue: number, events: PipelineEvents, onEnter: () => void, onLeave: () => void = () => {}) {
     this.#maxQueue = maxQueue;
     this.#events = events;
     this.#onEnter = onEnter;
+    this.#onLeave = onLeave;
   }
 
   /** Waiters in the queue. */
@@ -58,9 +60,9 @@ export class RateLimitQueue {
     return this.#entries[0];
   }
 
-  /** Calls `wake` once, the next time the queue becomes empty (so a sleeping pump can stop). */
-  onceEmpty(wake: (() => void) | undefined): void {
-    this.#onEmpty = wake;
+  /** The waiter at `index` (0: the head), if any. */
+  at(index: number): Waiter | undefined {
+    return this.#entries[index];
   }
 
   /** Joins the queue; resolves when granted a token, rejects on abort, overflow or {@link reject}. */
@@ -96,10 +98,9 @@ export class RateLimitQueue {
     if (head && this.#remove(head)) head.resolve();
   }
 
-  /** Announces the head as waiting (`queued`, once per waiter). */
-  announceHead(): void {
-    const head = this.#entries[0];
-    if (head) this.#announce(head);
+  /** Announces a waiter as waiting (`queued`, once per waiter). */
+  announce(waiter: Waiter): void {
+    if (this.#entries.includes(waiter as Entry)) this.#announce(waiter as Entry);
   }
 
   /** Fails one waiter (if still queued) with `error`. */
@@ -118,11 +119,7 @@ export class RateLimitQueue {
     if (index < 0) return false;
     this.#entries.splice(index, 1);
     entry.signal.removeEventListener('abort', entry.onAbort);
-    if (this.#entries.length === 0) {
-      const wake = this.#onEmpty;
-      this.#onEmpty = undefined;
-      wake?.();
-    }
+    this.#onLeave();
     return true;
   }
 

@@ -39,20 +39,32 @@ export interface RateLimiter {
 }
 
 /**
- * A reservation this long or longer is checked against the store's pause before it is used, so a
- * 429 seen by another process stops this one within that time too (shorter ones are on the wire
- * before a check could matter).
+ * A reservation held this long or longer is checked against the store's pause before it is used,
+ * so a 429 seen by another process stops this one within that time too (shorter ones are on the
+ * wire before a check could matter).
  */
 const PAUSE_CHECK_MS = 20;
+
+/** Reservations a limiter holds at once on a shared store (one per waiting request at most). */
+const SHARED_STORE_LOOKAHEAD = 4;
+
+/** A reserved slot waiting for its time. */
+interface Booking {
+  readonly reservedAt: number;
+  /** The limiter's pause count when it was reserved. */
+  readonly pausesBefore: number;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 /**
  * Creates the rate limiter of one client. Create it once per client (never per call, never at
  * module level) and put its `middleware` in the pipeline; `events` is the client's bus.
  *
- * - The head of the queue reserves the next token from the store and waits for its slot
- *   (`queued`, then `throttled` with reason `bucket-empty`); only the head holds a reservation,
- *   so the order is FIFO and a process never books more than one slot ahead. A request that
- *   would exceed `maxQueue` fails at once with `DexcomQueueFullError`.
+ * - A request without a token joins the queue (`queued`); the limiter reserves the next slot
+ *   from the store (`throttled`, reason `bucket-empty`) and hands each due slot to the head of
+ *   the queue, so the order is FIFO. It holds one reservation at a time on the in-memory store
+ *   and up to four on a shared one (never more than requests waiting). A request that would
+ *   exceed `maxQueue` fails at once with `DexcomQueueFullError`.
  * - A waiting request leaves the queue as soon as its call's signal fires (caller abort or total
  *   deadline) and rejects with the matching typed error.
  * - A 429 response pauses and empties the bucket for `Retry-After` or `coolDownMs`
@@ -75,9 +87,25 @@ export function createRateLimiter(options: ResolvedRateLimitOptions, events: Pip
   // a reservation made before it.
   let coolingUntil = 0;
   let pauseCount = 0;
-  const queue = new RateLimitQueue(options.maxQueue, events, () => {
-    if (!pumping) void pump();
-  });
+  // The store call recording the latest 429 pause: the pump waits for it before reserving again,
+  // so its next reservation cannot overtake the pause on the way to a shared store.
+  let pausing: Promise<void> | undefined;
+  // Reserved slots not yet used, earliest first; each grants the head of the queue when due.
+  // One at a time with the in-memory store (exactly a token bucket); a few with a shared store,
+  // so its round trips overlap the waits instead of adding to them.
+  const bookings: Booking[] = [];
+  const lookahead = options.store === null || options.store instanceof InMemoryRateLimitStore ? 1 : SHARED_STORE_LOOKAHEAD;
+  const queue = new RateLimitQueue(
+    options.maxQueue,
+    events,
+    () => {
+      if (!pumping) void pump();
+    },
+    // A slot nobody waits for any more is dropped (the latest first).
+    () => {
+      while (bookings.length > queue.length) clearTimeout(bookings.pop()!.timer);
+    },
+  );
 
   /** Fails every waiting call whose deadline comes before `earliest`, the first slot it could get. */
   const failCallsBefore = (earliest: number, now: number): void => {
@@ -87,65 +115,71 @@ export function createRateLimiter(options: ResolvedRateLimitOptions, events: Pip
     );
   };
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        queue.onceEmpty(undefined);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      queue.onceEmpty(wake);
-    });
-
-  /** Reports a wait for the head's reservation; false when the head had to leave (its deadline). */
-  const onWait = (head: Waiter, reservation: Reservation, now: number): boolean => {
+  /** Reports a wait for a reservation that will serve `waiter`; false when it had to leave (its deadline). */
+  const onWait = (waiter: Waiter, reservation: Reservation, now: number, first: boolean): boolean => {
     if (reservation.reason === 'cool-down') {
-      // Nobody behind the head gets a slot before the head's: a deadline before it cannot be met.
-      coolingUntil = Math.max(coolingUntil, now + reservation.waitMs - firstTokenAfterPauseMs);
-      failCallsBefore(now + reservation.waitMs, now);
-      if (queue.head !== head) return false;
-      queue.announceHead();
+      if (first) {
+        // Nobody gets a slot before the first one after the pause: a deadline before it cannot be met.
+        coolingUntil = Math.max(coolingUntil, now + reservation.waitMs - firstTokenAfterPauseMs);
+        failCallsBefore(now + reservation.waitMs, now);
+      }
+      if (queue.at(bookings.length) !== waiter) return false;
+      queue.announce(waiter);
       return true;
     }
-    queue.announceHead();
-    const { invocationId, operationId } = head.context;
+    queue.announce(waiter);
+    const { invocationId, operationId } = waiter.context;
     events.emit('throttled', { invocationId, operationId, waitMs: reservation.waitMs, reason: 'bucket-empty' });
     return true;
   };
 
   /** Whether a pause began while a reservation waited, making its slot void. */
-  const pausedSince = async (pausesBefore: number, waitMs: number): Promise<boolean> => {
-    if (pauseCount !== pausesBefore) return true;
-    if (waitMs < PAUSE_CHECK_MS) return false;
-    // A slot reserved inside a pause lies after its end, so a pause still in force is a newer one.
+  const pausedSince = async (booking: Booking): Promise<boolean> => {
+    if (pauseCount !== booking.pausesBefore) return true;
+    // Time really waited, not the planned wait: a busy event loop can make a short wait long.
     const now = Date.now();
+    if (now - booking.reservedAt < PAUSE_CHECK_MS) return false;
+    // A slot reserved inside a pause lies after its end, so a pause still in force is a newer one.
     const pending = bucket.snapshot(now);
     const { pausedUntil } = isThenable(pending) ? await pending : pending;
     return pausedUntil !== undefined && pausedUntil > now;
   };
 
-  // Only the pump reserves tokens, one at a time, always for the head of the queue: that keeps
-  // the order FIFO. With a synchronous store a free token is granted before `acquire` returns,
-  // so the queue only ever holds requests that really wait.
+  /** A booked slot is due: it grants the head of the queue, unless a pause made it void. */
+  const onSlot = async (booking: Booking): Promise<void> => {
+    const index = bookings.indexOf(booking);
+    if (index < 0) return;
+    bookings.splice(index, 1);
+    try {
+      if (queue.length > 0 && !(await pausedSince(booking))) queue.grantHead();
+    } finally {
+      if (!pumping) void pump();
+    }
+  };
+
+  // Only the pump reserves tokens, one call at a time, and every token goes to the head of the
+  // queue: that keeps the order FIFO. With a synchronous store a free token is granted before
+  // `acquire` returns, so the queue only ever holds requests that really wait.
   const pump = async (): Promise<void> => {
     pumping = true;
     try {
-      while (queue.length > 0) {
+      while (bookings.length < Math.min(lookahead, queue.length)) {
+        if (pausing) await pausing.catch(() => {});
         const now = Date.now();
         const pausesBefore = pauseCount;
         const pending = bucket.reserve(now);
         const reservation = isThenable(pending) ? await pending : pending;
-        // With an async store the head may have left meanwhile; the token goes to the next one.
-        const head = queue.head;
-        if (!head) break;
-        if (reservation.waitMs > 0) {
-          if (!onWait(head, reservation, now)) continue;
-          await sleep(reservation.waitMs);
-          if (queue.length === 0) break;
-          if (await pausedSince(pausesBefore, reservation.waitMs)) continue;
+        // With an async store a waiter may have left meanwhile; then the slot goes unused.
+        const waiter = queue.at(bookings.length);
+        if (!waiter) break;
+        if (reservation.waitMs <= 0) {
+          queue.grantHead();
+          continue;
         }
-        queue.grantHead();
+        if (!onWait(waiter, reservation, now, bookings.length === 0)) continue;
+        const booking: Booking = { reservedAt: now, pausesBefore, timer: undefined as unknown as ReturnType<typeof setTimeout> };
+        booking.timer = setTimeout(() => void onSlot(booking), reservation.waitMs);
+        bookings.push(booking);
       }
     } catch (error) {
       // Nothing above should throw (the bus swallows listener errors, the bucket falls back on
@@ -170,11 +204,15 @@ export function createRateLimiter(options: ResolvedRateLimitOptions, events: Pip
     if (pauseMs <= 0) return;
     coolingUntil = Math.max(coolingUntil, now + pauseMs);
     pauseCount += 1;
+    const recorded = bucket.pause(now + pauseMs, now);
+    pausing = recorded;
     try {
-      await bucket.pause(now + pauseMs, now);
+      await recorded;
     } catch (error) {
       discardBody(response);
       throw error;
+    } finally {
+      if (pausing === recorded) pausing = undefined;
     }
     events.emit('throttled', {
       invocationId: context.invocationId,
