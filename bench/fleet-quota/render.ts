@@ -25,6 +25,7 @@ export interface FleetQuotaResult {
   readonly ratePerSecond: number;
   readonly capacity: number;
   readonly concurrency: number;
+  readonly storeTimeoutMs: number;
   readonly steadyMs: number;
   readonly retryAfterMs: number;
   readonly graceMs: number;
@@ -65,7 +66,7 @@ export function renderFleetQuota(result: FleetQuotaResult): string {
     `\`npx tsx bench/fleet-quota.ts\`. N = 1, 2, 4, 8 and 16 worker processes share one rate-limit bucket (\`RedisRateLimitStore\`, ` +
       `\`PostgresRateLimitStore\` on the PostgreSQL server) and call the quota server, which admits at most ${result.serverLimit} requests in any ` +
       `sliding second and answers 429 beyond. Each client is configured for ${result.ratePerSecond} requests per second (bursts of ` +
-      `${result.capacity}) with \`expectedWorkers: N\`, ${result.concurrency} calls in flight per process, no retries. The steady phase ` +
+      `${result.capacity}) with \`expectedWorkers: N\` and \`storeTimeoutMs: ${result.storeTimeoutMs}\`, ${result.concurrency} calls in flight per process, no retries. The steady phase ` +
       `lasts ${fixed(result.steadyMs / 1_000, 1)} s after 0.5 s of warm-up: admitted rate ÷ configured rate, the busiest sliding second ` +
       `(server side), the 429s the server sent, and each call's wait for its token. Then one process answers one of its own requests ` +
       `with a scripted 429 (\`Retry-After: ${result.retryAfterMs / 1_000}\`), as if the server had told that process alone; the last ` +
@@ -81,7 +82,9 @@ export function renderFleetQuota(result: FleetQuotaResult): string {
     ...(result.skipped.length ? ['', `Not measured (store unreachable): ${result.skipped.join(', ')}.`] : []),
     '',
     'Waits are long by design: every process keeps several calls queued, so a call waits for the slots of the calls ahead of it ' +
-      'in the whole fleet. Each process holds at most one reservation at a time, so the processes take turns in the order they ' +
-      'reserved instead of polling.',
+      'in the whole fleet. Each process holds at most four reservations at a time and never polls: the processes take turns in ' +
+      'the order they reserved. A ratio a little above 1 is the burst of the bucket inside the short steady phase. The machine is ' +
+      'shared (2 cores, other work running): a 429 or a request during the pause with 16 processes is a process that got its ' +
+      'slot in time but reached the wire late.',
   ].join('\n');
 }

@@ -26,6 +26,7 @@ export interface WorkerRun {
   readonly ratePerSecond: number;
   readonly capacity: number;
   readonly concurrency: number;
+  readonly storeTimeoutMs: number;
   /** Whether this worker answers one request with the scripted 429. */
   readonly scripted: boolean;
 }
@@ -97,6 +98,7 @@ async function run(job: WorkerRun, armed: () => Promise<WorkerGo>): Promise<Work
       refillPerInterval: job.ratePerSecond,
       intervalMs: 1_000,
       expectedWorkers: job.workers,
+      storeTimeoutMs: job.storeTimeoutMs,
       maxQueue: 10_000,
     },
   });
