@@ -20,10 +20,11 @@ rateLimitStoreConformance(api, 'in-memory', () => {
 
 describe('PGlite', () => {
   let pglite: PGlite;
+  // Starting the WebAssembly engine takes seconds on a busy machine.
   beforeAll(async () => {
     pglite = new PGlite();
     await pglite.waitReady;
-  });
+  }, 60_000);
   afterAll(() => pglite.close());
 
   // Both stores on one PGlite instance and schema, as two clients of one relay process would be.
