@@ -84,7 +84,7 @@ export function renderFleetQuota(result: FleetQuotaResult): string {
     'Waits are long by design: every process keeps several calls queued, so a call waits for the slots of the calls ahead of it ' +
       'in the whole fleet. Each process holds at most four reservations at a time and never polls: the processes take turns in ' +
       'the order they reserved. A ratio a little above 1 is the burst of the bucket inside the short steady phase. The machine is ' +
-      'shared (2 cores, other work running): a 429 or a request during the pause with 16 processes is a process that got its ' +
+      'shared (2 cores, other work running): a 429 or a request during the pause with many processes is a process that got its ' +
       'slot in time but reached the wire late.',
   ].join('\n');
 }

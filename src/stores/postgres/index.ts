@@ -5,6 +5,16 @@
 export { openDatabase, type Database, type DatabaseOptions, type SqlQueryable, type SqlResult } from './database.js';
 export { DEFAULT_SCHEMA, migrate, type Migration, type MigrationSet } from './migrations.js';
 
+// Tokens
+export {
+  PostgresTokenStore,
+  resolvePostgresTokenStoreOptions,
+  TOKEN_STORE_MIGRATIONS,
+  type PostgresTokenStoreOptions,
+  type ResolvedPostgresTokenStoreOptions,
+} from './token-store.js';
+export { DexcomRefreshLockTimeoutError, type LockedTokenStore } from '../../oauth/refresh-lock.js';
+
 // Rate limit
 export {
   PostgresRateLimitStore,
