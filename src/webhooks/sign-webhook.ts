@@ -14,12 +14,12 @@ export interface SignWebhookInput {
 }
 
 /** The three Standard Webhooks headers. */
-export interface WebhookHeaders {
+export type WebhookHeaders = {
   readonly 'webhook-id': string;
   readonly 'webhook-timestamp': string;
   /** `v1,<base64>` per secret, separated by spaces. */
   readonly 'webhook-signature': string;
-}
+};
 
 /**
  * Signs a webhook the Standard Webhooks way: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`

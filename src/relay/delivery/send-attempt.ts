@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { signWebhook } from '../../webhooks/sign-webhook.js';
-import { parseRetryAfter } from '../../../plugins/retry-after.js';
+import { parseRetryAfter } from '../../core/retry-after.js';
 import { pinnedAgent } from './pinned-agent.js';
 import { checkTarget, SsrfRefusedError, type SsrfGuardOptions } from './ssrf-guard.js';
 
