@@ -125,7 +125,7 @@ describe.each(await engineDatabaseKinds())('delivery worker on %s', (_kind, open
 
   it('honours Retry-After and keeps each stream in order behind a failing head', async () => {
     const answers = [429, 200, 200];
-    receiver = await startReceiver((n) => ({ status: answers[n] ?? 200, headers: n === 0 ? { 'retry-after': '3600' } : {} }));
+    receiver = await startReceiver((n) => ({ status: answers[n] ?? 200, headers: n === 0 ? { 'retry-after': '3600' } : ({} as Record<string, string>) }));
     const clock = { now: T0 };
     await insertSubscription(db, { url: receiver.url });
     const { worker } = setup({ clock });
