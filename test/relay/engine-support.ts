@@ -59,7 +59,8 @@ export async function engineSchema(database: Database): Promise<EngineDatabase> 
     schemaName,
     schema: quoteSchema(schemaName),
     async drop() {
-      await database.exec(`DROP SCHEMA IF EXISTS ${quoteSchema(schemaName)} CASCADE`);
+      // The queue (pg-boss) keeps its tables in a schema of its own next to the relay's.
+      await database.exec(`DROP SCHEMA IF EXISTS ${quoteSchema(schemaName)} CASCADE; DROP SCHEMA IF EXISTS ${quoteSchema(`${schemaName}_queue`)} CASCADE`);
     },
   };
 }

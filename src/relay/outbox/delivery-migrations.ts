@@ -70,8 +70,8 @@ CREATE INDEX delivery_attempts_subscription ON {{schema}}.delivery_attempts (sub
 CREATE TABLE {{schema}}.poll_state (
   user_key text PRIMARY KEY,
   cost real NOT NULL DEFAULT 3,
-  interval_ms bigint NOT NULL,
-  idle_polls integer NOT NULL DEFAULT 0,
+  desired_interval_ms bigint NOT NULL,
+  last_data_at timestamptz,
   polling_since timestamptz,
   updated_at timestamptz NOT NULL
 );
