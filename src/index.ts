@@ -91,3 +91,4 @@ export {
   type TokenStatus,
   type TokenStore,
 } from './oauth/index.js';
+export { CONSENSUS_RANGES, type GlucoseRanges, type GlucoseSummary, type KnownTrend, MGDL_PER_MMOL, mgdlToMmol, mmolToMgdl, summarizeGlucose, trendArrow, trendDescription } from './glucose/index.js';
