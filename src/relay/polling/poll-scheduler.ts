@@ -73,8 +73,13 @@ export class PollScheduler {
     await this.#o.queue.schedule(userKey, this.#o.now());
   }
 
-  /** A user disconnected: their queued poll finds the connection gone and stops the chain. */
-  async disconnected(userKey: string): Promise<void> {
+  /**
+   * A user is disconnecting: waits (up to `waitMs`, default 30 s) until no poll of theirs runs,
+   * then forgets their poll state; a poll queued later finds the connection gone and ends the chain.
+   */
+  async disconnected(userKey: string, waitMs = 30_000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    while ((await this.#o.state.polling(userKey, this.#o.now())) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await this.#o.state.forget(userKey);
   }
 

@@ -90,6 +90,15 @@ export class PollStateStore {
     return rows.map((r) => r.user_key);
   }
 
+  /** True while a poll of the user holds its lease. */
+  async polling(userKey: string, now: Date): Promise<boolean> {
+    const { rows } = await this.#db.query(
+      `SELECT 1 FROM ${this.#schema}.poll_state WHERE user_key = $1 AND polling_since IS NOT NULL AND polling_since >= $2`,
+      [userKey, new Date(now.getTime() - POLL_LEASE_MS)],
+    );
+    return rows.length > 0;
+  }
+
   /** Clears a disconnected user's poll state. */
   async forget(userKey: string): Promise<void> {
     await this.#db.query(`DELETE FROM ${this.#schema}.poll_state WHERE user_key = $1`, [userKey]);
