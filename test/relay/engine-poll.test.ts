@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DexcomApiClient, InMemoryTokenStore } from '../../src/index.js';
 import { createRelayEngine, type RelayEngine } from '../../src/relay/relay-engine.js';
+import { verifyWebhook } from '../../src/webhooks/index.js';
 import type { Database } from '../../src/stores/postgres/database.js';
 import { type FakeDexcomServer, FakeDexcomData, startFakeDexcomServer } from '../support/fake-dexcom-server.js';
 import { engineDatabaseKinds, engineSchema, insertSubscription, startReceiver, type EngineDatabase, type Receiver } from './engine-support.js';
@@ -45,7 +46,11 @@ describe.each(await engineDatabaseKinds())('polling on %s', (_kind, open) => {
   const received = () => receiver.received.flatMap((r) => (JSON.parse(r.body) as { data: { records: { recordId: string }[] } }).data.records.map((x) => x.recordId));
 
   it('a poll cycle writes what Dexcom has to the outbox and delivers it, signed; the next poll costs little and finds nothing', async () => {
-    engine = await createRelayEngine({ dexcom, database: db.database, schema: db.schemaName, allowPrivateTargets: true });
+    // The clock (and the data) stop 30 minutes after an event, so the next sync's overlap re-reads it.
+    const lastEvent = fake.data.timesIn('events', fake.data.dataStart, fake.data.dataEnd).at(-1)!;
+    fake.data.setDataEnd(new Date(lastEvent + 30 * 60_000));
+    let clock = lastEvent + 40 * 60_000;
+    engine = await createRelayEngine({ dexcom, database: db.database, schema: db.schemaName, allowPrivateTargets: true, now: () => new Date(clock) });
     const { secret } = await insertSubscription(db, { url: receiver.url, recordTypes: ['egvs', 'events'] });
     await connect('patient-1');
     const first = await engine.pollNow('patient-1');
@@ -56,7 +61,7 @@ describe.each(await engineDatabaseKinds())('polling on %s', (_kind, open) => {
     const expectedEvents = fake.data.recordsIn('events', fake.data.dataStart, fake.data.dataEnd).map((r) => r.recordId);
     expect(received().filter((id) => id.startsWith('egvs-'))).toEqual(expectedEgvs);
     expect(received().filter((id) => id.startsWith('events-'))).toEqual(expectedEvents);
-    for (const r of receiver.received) expect(() => new Webhook(secret).verify(r.body, r.headers as Record<string, string>)).not.toThrow();
+    for (const r of receiver.received) expect(verifyWebhook(r.body, r.headers as Record<string, string>, secret, { now: () => new Date(clock) })).toBeTruthy();
     expect(receiver.received.every((r) => JSON.parse(r.body).data.records.length <= 288)).toBe(true);
 
     const second = await engine.pollNow('patient-1');
@@ -66,13 +71,15 @@ describe.each(await engineDatabaseKinds())('polling on %s', (_kind, open) => {
       `SELECT last_poll_at, next_poll_at, last_error FROM ${db.schema}.connections WHERE user_key = 'patient-1'`,
     );
     expect(rows[0]?.last_poll_at).not.toBeNull();
-    expect(new Date(rows[0]!.next_poll_at!).getTime()).toBeGreaterThan(Date.now() + 200_000);
+    expect(new Date(rows[0]!.next_poll_at!).getTime()).toBeGreaterThan(clock + 200_000);
     expect(rows[0]?.last_error).toBeNull();
 
-    // New data appears, and an event is deleted.
+    // New data appears, and the last event delivered is deleted.
     const deletedId = expectedEvents.at(-1)!;
     fake.data.deleteEvent(deletedId);
-    fake.data.setDataEnd(new Date(now));
+    // The next event appears too (events come every 6 hours), so the sync reads events again.
+    fake.data.setDataEnd(new Date(lastEvent + 6.5 * HOUR));
+    clock = lastEvent + 6.5 * HOUR + 10 * 60_000;
     const third = await engine.pollNow('patient-1');
     expect(third.outcome).toBe('data');
     await engine.worker.drain();

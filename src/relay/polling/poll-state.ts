@@ -1,7 +1,17 @@
 import type { Database } from '../../stores/postgres/database.js';
 
-/** How long one poll holds its user: longer than any poll, so polls of one user never overlap. */
-export const POLL_LEASE_MS = 10 * 60_000;
+/**
+ * How long a poll's hold on its user lasts without renewal: 90 s. A running poll renews it every
+ * {@link POLL_HEARTBEAT_MS}, so polls of one user never overlap, and a relay killed mid-poll frees
+ * its users 90 s later.
+ */
+export const POLL_LEASE_MS = 90_000;
+
+/** How often a running poll renews its lease: 30 s. */
+export const POLL_HEARTBEAT_MS = 30_000;
+
+/** Why {@link PollStateStore.lease} gave no lease. */
+export type LeaseRefusal = { readonly refused: 'inactive' } | { readonly refused: 'busy'; readonly until: Date };
 
 /** What the planner needs to know about one user. */
 export interface UserPollState {
@@ -27,13 +37,13 @@ export class PollStateStore {
   }
 
   /**
-   * Takes the user's poll lease; resolves the user's state, or undefined when another poll holds
-   * it or the connection is not active (then no poll must run).
+   * Takes the user's poll lease; resolves the user's state, or why not: the connection is not
+   * active (no poll must run), or another poll holds the lease until `until`.
    */
-  async lease(userKey: string, now: Date, pollIntervalMs: number): Promise<UserPollState | undefined> {
+  async lease(userKey: string, now: Date, pollIntervalMs: number): Promise<UserPollState | LeaseRefusal> {
     const s = this.#schema;
     const active = await this.#db.query(`SELECT 1 FROM ${s}.connections WHERE user_key = $1 AND status = 'active'`, [userKey]);
-    if (active.rows.length === 0) return undefined;
+    if (active.rows.length === 0) return { refused: 'inactive' };
     await this.#db.query(
       `INSERT INTO ${s}.poll_state (user_key, desired_interval_ms, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_key) DO NOTHING`,
       [userKey, pollIntervalMs, now],
@@ -44,7 +54,15 @@ export class PollStateStore {
       [userKey, now, new Date(now.getTime() - POLL_LEASE_MS)],
     );
     const row = rows[0];
-    return row && { cost: Number(row.cost), lastDataAt: row.last_data_at === null ? null : new Date(row.last_data_at) };
+    if (row) return { cost: Number(row.cost), lastDataAt: row.last_data_at === null ? null : new Date(row.last_data_at) };
+    const held = await this.#db.query<{ polling_since: Date | string }>(`SELECT polling_since FROM ${s}.poll_state WHERE user_key = $1`, [userKey]);
+    const since = held.rows[0]?.polling_since;
+    return { refused: 'busy', until: new Date((since ? new Date(since).getTime() : now.getTime()) + POLL_LEASE_MS) };
+  }
+
+  /** Renews a running poll's lease. */
+  async renew(userKey: string, now: Date): Promise<void> {
+    await this.#db.query(`UPDATE ${this.#schema}.poll_state SET polling_since = $2 WHERE user_key = $1 AND polling_since IS NOT NULL`, [userKey, now]);
   }
 
   /** Records a finished poll, releases the lease and writes the connection's poll columns. */

@@ -6,7 +6,7 @@ import type { Database } from '../../stores/postgres/database.js';
 import type { RelayMetrics } from '../metrics/relay-metrics.js';
 import { writeBatchToOutbox, type OutboxWrite } from '../outbox/outbox-writer.js';
 import { desiredIntervalMs, nextPollDelayMs, pollCallsOf, type PollPlannerSettings, updatedPollCost } from './poll-planner.js';
-import type { PollStateStore } from './poll-state.js';
+import { POLL_HEARTBEAT_MS, type PollStateStore } from './poll-state.js';
 
 /** What a poll needs. */
 export interface PollDeps {
@@ -29,7 +29,7 @@ export interface PollDeps {
 
 /** How a poll ended. */
 export interface PollResult {
-  /** `skipped` when another poll holds the user or the connection is not active. */
+  /** `skipped` when another poll holds the user (then `nextPollAt` is when its hold runs out) or the connection is not active. */
   readonly outcome: 'data' | 'idle' | 'error' | 'reauthorization_required' | 'skipped';
   /** When the next poll is due; undefined when the user must not be polled again. */
   readonly nextPollAt: Date | undefined;
@@ -50,7 +50,10 @@ export interface PollResult {
 export async function pollUser(userKey: string, deps: PollDeps): Promise<PollResult> {
   const started = deps.now();
   const leased = await deps.state.lease(userKey, started, deps.settings.pollIntervalMs);
-  if (!leased) return { outcome: 'skipped', nextPollAt: undefined, calls: 0, events: 0 };
+  // Another poll holds the user: come back when its lease would run out (it renews while alive).
+  if ('refused' in leased) return { outcome: 'skipped', nextPollAt: leased.refused === 'busy' ? leased.until : undefined, calls: 0, events: 0 };
+  const heartbeat = setInterval(() => void deps.state.renew(userKey, deps.now()).catch(() => {}), POLL_HEARTBEAT_MS);
+  heartbeat.unref();
   let events = 0;
   let found = false;
   const handler = async (batch: Parameters<typeof writeBatchToOutbox>[0]) => {
@@ -68,6 +71,8 @@ export async function pollUser(userKey: string, deps: PollDeps): Promise<PollRes
     cost = updatedPollCost(leased.cost, calls, report.types.length);
   } catch (caught) {
     error = caught;
+  } finally {
+    clearInterval(heartbeat);
   }
   const now = deps.now();
   const lastDataAt = found ? now : (leased.lastDataAt ?? started);

@@ -19,10 +19,11 @@ export interface PollQueueOptions {
 }
 
 /**
- * Polls scheduled with pg-boss on the relay's database: one job per user per poll, in a `stately`
- * queue keyed by the user (at most one queued and one running per user), so any number of relay
- * processes share the users and no user is polled twice at once. Each poll schedules its
- * successor with `startAfter`.
+ * Polls scheduled with pg-boss on the relay's database: one job per user per poll, in a `short`
+ * queue keyed by the user (at most one waiting per user), so any number of relay processes share
+ * the users; the poll's own lease in `poll_state` keeps two polls of one user from overlapping,
+ * also when a killed relay left a job marked active. Each poll schedules its successor with
+ * `startAfter`.
  *
  * @example
  * const queue = new PollQueue({ database, schema: 'dexcom_relay_queue', poll: (userKey) => pollOnce(userKey) });
@@ -49,7 +50,7 @@ export class PollQueue {
   async start(): Promise<void> {
     if (this.#started) return;
     await this.#boss.start();
-    await this.#boss.createQueue(POLL_QUEUE, { name: POLL_QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: 15 * 60 });
+    await this.#boss.createQueue(POLL_QUEUE, { name: POLL_QUEUE, policy: 'short', retryLimit: 0, expireInSeconds: 15 * 60 });
     for (let i = 0; i < (this.#o.concurrency ?? 4); i++) {
       await this.#boss.work<{ userKey: string }>(POLL_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
         if (!job) return;
@@ -65,7 +66,7 @@ export class PollQueue {
     try {
       await this.#boss.send(POLL_QUEUE, { userKey }, { singletonKey: userKey, startAfter: at, retryLimit: 0 });
     } catch (error) {
-      // A stately queue refuses a second queued job for the key: one is already waiting.
+      // A short queue refuses a second waiting job for the key: one is already waiting.
       if (!/duplicate key|unique/i.test(String((error as Error)?.message))) throw error;
     }
   }
