@@ -224,6 +224,8 @@ function section(results: SimulationResult[], capacity: Array<[number, number]>,
     (r) =>
       `| ${r.pollIntervalMin} min | ${r.users.toLocaleString('en-US')} | ${r.stretch}× | ${r.callsPerUserDay} (active ${r.callsPerUserDayByKind.active}, late ${r.callsPerUserDayByKind.late}, idle ${r.callsPerUserDayByKind.idle}) | ${r.busiestHourCalls.toLocaleString('en-US')} / ${r.budgetPerHour.toLocaleString('en-US')} | ${r.p50DelayMin} min | ${r.p99DelayMin} min | ${r.p99DelayMinActive} min |`,
   );
+  const maxShare = Math.round(Math.max(...results.map((r) => r.busiestHourCalls / r.budgetPerHour)) * 1000) / 10;
+  const maxQuotaShare = Math.round(Math.max(...results.map((r) => r.busiestHourCalls / DEFAULT_QUOTA_PER_HOUR)) * 1000) / 10;
   const cap = capacity.map(([interval, n]) => `| ${interval} min | ${n.toLocaleString('en-US')} |`);
   return `## 6. Relay scheduling simulation (\`bench/relay-simulation.ts\`)
 
@@ -233,13 +235,13 @@ The relay's own poll planner (src/relay/polling/poll-planner.ts: idle back-off, 
 | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Users one app quota serves at a freshness (the largest fleet of this mix whose intervals need no stretch):
+Users one app quota serves at a freshness without stretching (the polls' daily budget ÷ one user's calls per day, measured on 1,000 users of the same mix):
 
 | freshness (poll interval) | users per app quota |
 | --- | ---: |
 ${cap.join('\n')}
 
-With more users than that, every interval stretches by the same factor, so the fleet stays inside the quota (the busiest hour never exceeds the budget) and freshness degrades evenly instead of 429s. Idle users cost 2 calls an hour or less (back-off to 60 minutes after an hour without data); a late uploader's batch is found within its back-off interval. Tidepool polls every 2 h ± 15 min: about 24 calls per user-day for 4 types, with a delay of up to 2 hours.
+With more users than that, every interval stretches by the same factor, so freshness degrades evenly instead of ending in 429s: the busiest hour stayed at ${maxShare}% of the polls' budget at most, that is ${maxQuotaShare}% of the quota, inside the headroom (the stretch follows the measured cost of each user's polls, which lags a little behind a user turning active). Idle users cost 2 calls an hour or less (back-off to 60 minutes after an hour without data); a late uploader's batch is found within its back-off interval. Tidepool polls every 2 h ± 15 min: 12 polls per user-day, and a reading waits up to 2¼ hours (about an hour on average).
 `;
 }
 
