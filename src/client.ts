@@ -4,7 +4,7 @@ import { DexcomApi } from '../generated/sdk.gen.js';
 import type { Alert, Calibration, DataRangeResponse, Device, Egv, Event } from '../generated/types.gen.js';
 import type { AccessTokenProvider } from './core/token-source.js';
 import type { CircuitBreakerOptions, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
-import { type CorrelationOptions, resolveCorrelationOptions } from '../plugins/correlation.js';
+import { checkCorrelationId, type CorrelationOptions, resolveCorrelationOptions } from '../plugins/correlation.js';
 import { PipelineEvents } from './core/events.js';
 import type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
 import type { RetryOptions } from '../plugins/retry.js';
@@ -310,7 +310,7 @@ export class DexcomApiClient {
     };
   }
 
-  #readRange<T extends { recordId: string; systemTime: string }>(
+  async #readRange<T extends { recordId: string; systemTime: string }>(
     operationId: WindowedOperation,
     start: Date,
     end: Date,
@@ -326,7 +326,7 @@ export class DexcomApiClient {
   #requestInit(options: ReadOptions): RequestInitOf {
     return {
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.correlationId ? { headers: { [this.#correlationHeader]: options.correlationId } } : {}),
+      ...(options.correlationId === undefined ? {} : { headers: { [this.#correlationHeader]: checkCorrelationId(options.correlationId) } }),
     };
   }
 
