@@ -2,8 +2,8 @@
  * Small cancellation helpers shared by the resilience plugins, so every layer turns an aborted
  * signal into the same typed error and waits in the same abortable way.
  */
-import { DexcomAbortError, isDexcomError, type DexcomError } from '../src/errors.js';
-import type { CallContext } from './middleware.js';
+import { DexcomAbortError, isDexcomError, type DexcomError } from '../src/core/errors.js';
+import type { CallContext } from '../src/core/middleware.js';
 
 /**
  * The signal that governs the whole call: the one the total-deadline layer put on the context,

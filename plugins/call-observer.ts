@@ -3,9 +3,9 @@ import {
   type DexcomError,
   DexcomNetworkError,
   isDexcomError,
-} from '../src/errors.js';
-import { errorFromResponse } from '../src/http-errors.js';
-import type { CallContext, Middleware } from './middleware.js';
+} from '../src/core/errors.js';
+import { errorFromResponse } from '../src/core/http-errors.js';
+import type { CallContext, Middleware } from '../src/core/middleware.js';
 
 /**
  * The outermost layer: sees each logical call once. It turns a final non-2xx response (status 400

@@ -23,9 +23,9 @@ import {
   type FailureReason,
   type IBreaker,
 } from 'cockatiel';
-import { DexcomCircuitOpenError, DexcomConfigurationError, DexcomNetworkError, DexcomTimeoutError } from '../src/errors.js';
-import type { PipelineEvents } from './events.js';
-import type { CallContext, FetchLike, Middleware } from './middleware.js';
+import { DexcomCircuitOpenError, DexcomConfigurationError, DexcomNetworkError, DexcomTimeoutError } from '../src/core/errors.js';
+import type { PipelineEvents } from '../src/core/events.js';
+import type { CallContext, FetchLike, Middleware } from '../src/core/middleware.js';
 import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
 
 /**

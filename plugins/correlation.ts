@@ -1,5 +1,5 @@
-import { DexcomConfigurationError } from '../src/errors.js';
-import type { Middleware } from './middleware.js';
+import { DexcomConfigurationError } from '../src/core/errors.js';
+import type { Middleware } from '../src/core/middleware.js';
 
 /**
  * Correlation headers sent with every wire attempt (`new DexcomApiClient({ correlation })`).

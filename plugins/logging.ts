@@ -1,5 +1,5 @@
-import { DexcomConfigurationError } from '../src/errors.js';
-import type { PipelineEventMap, PipelineEvents } from './events.js';
+import { DexcomConfigurationError } from '../src/core/errors.js';
+import type { PipelineEventMap, PipelineEvents } from '../src/core/events.js';
 import { redactedBodyOf, redactHeaders, redactQuery, requestSecrets } from './redaction.js';
 
 /** Log levels this SDK writes at, lowest first. */

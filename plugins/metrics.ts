@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { operationMetadata } from '../generated/dexcom-spec-metadata.gen.js';
-import { DexcomConfigurationError } from '../src/errors.js';
+import { DexcomConfigurationError } from '../src/core/errors.js';
 import type { CircuitBreakerSnapshot } from './circuit-breaker.js';
-import type { PipelineEvents } from './events.js';
+import type { PipelineEvents } from '../src/core/events.js';
 import type { RateLimiterStats } from './rate-limiter.js';
 
 /**

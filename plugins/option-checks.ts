@@ -2,7 +2,7 @@
  * Validation helpers for the `resolveXOptions()` functions: each failure is a
  * `DexcomConfigurationError` whose message names the option and shows a correct example.
  */
-import { DexcomConfigurationError } from '../src/errors.js';
+import { DexcomConfigurationError } from '../src/core/errors.js';
 
 /** Longest delay `setTimeout` supports; Node fires larger ones after 1 ms instead. */
 export const MAX_TIMER_MS = 2_147_483_647;

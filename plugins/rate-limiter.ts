@@ -6,13 +6,13 @@
  *
  * The bucket lives behind a {@link RateLimitStore}; the queue is local to this process.
  */
-import { DexcomConfigurationError, DexcomQueueFullError, DexcomRateLimitError } from '../src/errors.js';
+import { DexcomConfigurationError, DexcomQueueFullError, DexcomRateLimitError } from '../src/core/errors.js';
 import { abortErrorOf, callSignalOf, discardBody } from './abort.js';
-import type { PipelineEvents } from './events.js';
-import type { CallContext, Middleware } from './middleware.js';
+import type { PipelineEvents } from '../src/core/events.js';
+import type { CallContext, Middleware } from '../src/core/middleware.js';
 import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
 import { InMemoryRateLimitStore, type RateLimitStore, type TakeResult, type TokenBucketShape } from './rate-limit-store.js';
-import { retryAfterOf } from './retry-after.js';
+import { retryAfterOf } from '../src/core/retry-after.js';
 
 /**
  * Rate-limit settings of a client (`new DexcomApiClient({ rateLimit })`).

@@ -16,11 +16,11 @@ import {
   DexcomRateLimitError,
   DexcomServerError,
   DexcomTimeoutError,
-} from '../src/errors.js';
+} from '../src/core/errors.js';
 import { abortErrorOf, callSignalOf, discardBody, sleep } from './abort.js';
-import type { CallContext, Middleware } from './middleware.js';
+import type { CallContext, Middleware } from '../src/core/middleware.js';
 import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
-import { retryAfterOf } from './retry-after.js';
+import { retryAfterOf } from '../src/core/retry-after.js';
 
 /**
  * Retry settings of a client (`new DexcomApiClient({ retry })`).

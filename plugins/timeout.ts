@@ -10,9 +10,9 @@
  * attempt's signal when the function returns (`abortOnReturn`), which kills the body stream of the
  * response being handed back, and it reports every expiry as the same `TaskCancelledError`.
  */
-import { DexcomConfigurationError, DexcomTimeoutError } from '../src/errors.js';
+import { DexcomConfigurationError, DexcomTimeoutError } from '../src/core/errors.js';
 import { abortErrorOf, callSignalOf, linkedController, raceAbort } from './abort.js';
-import type { CallContext, Middleware } from './middleware.js';
+import type { CallContext, Middleware } from '../src/core/middleware.js';
 import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
 
 /**

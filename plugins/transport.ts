@@ -1,5 +1,5 @@
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../src/errors.js';
-import type { CallContext, FetchLike } from './middleware.js';
+import { DexcomInvalidResponseError, DexcomNetworkError } from '../src/core/errors.js';
+import type { CallContext, FetchLike } from '../src/core/middleware.js';
 import { ParsedJsonResponse } from './parsed-json-response.js';
 
 /** Options of {@link fetchTransport}. */

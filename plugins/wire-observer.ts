@@ -1,5 +1,5 @@
-import { isDexcomError } from '../src/errors.js';
-import type { Middleware } from './middleware.js';
+import { isDexcomError } from '../src/core/errors.js';
+import type { Middleware } from '../src/core/middleware.js';
 
 /**
  * Records every wire attempt in `context.attempts` (status or error, duration) and emits the

@@ -2,9 +2,12 @@
  * Proves the published package works for a user: packs the tarball, installs it into an empty
  * TypeScript project, type-checks a small program with strict NodeNext settings, runs it against a
  * loopback server and checks what it printed. `npm run check:package`; part of CI.
+ *
+ * `DEXCOM_CHECK_NODES` (a colon-separated list of Node binaries) runs the compiled program under
+ * each of them too: `.ci/run` passes Node 22 and 24 there, while the toolchain stays on Node 20.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -65,13 +68,37 @@ async function main(): Promise<void> {
   await writeFile(join(consumer, 'main.ts'), program);
   run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)], consumer);
   run(process.execPath, [tsc, '-p', 'tsconfig.json'], consumer);
-  const output = run(process.execPath, [join('out', 'main.js')], consumer).trim();
-  const result = JSON.parse(output) as { readings: number; requests: number; first: number };
-  if (result.requests !== 3 || result.readings !== 3 || result.first !== 120) {
-    throw new Error(`unexpected result from the installed package: ${output}`);
+  const nodes = [process.execPath, ...(process.env.DEXCOM_CHECK_NODES ?? '').split(':').filter(Boolean)];
+  for (const node of nodes) {
+    const version = run(node, ['--version'], consumer).trim();
+    const output = run(node, [join('out', 'main.js')], consumer).trim();
+    const result = JSON.parse(output) as { readings: number; requests: number; first: number };
+    if (result.requests !== 3 || result.readings !== 3 || result.first !== 120) {
+      throw new Error(`unexpected result from the installed package on Node ${version}: ${output}`);
+    }
+    console.log(`${tarball} on Node ${version}: installs, type-checks (strict, NodeNext) and reads 90 days in 3 requests: ${output}`);
   }
-  console.log(`${tarball}: installs, type-checks (strict, NodeNext) and reads 90 days in 3 requests: ${output}`);
+  await checkExamples(work);
   await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * Type-checks examples/*.ts against the installed package, as a user's project would: the
+ * optional peers the examples use are installed next to it first (the program above ran without them).
+ */
+async function checkExamples(dir: string): Promise<void> {
+  const examples = join(dir, 'consumer', 'examples');
+  await cp(join(root, 'examples'), examples, { recursive: true });
+  const config = JSON.parse(await readFile(join(examples, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+  config.compilerOptions.typeRoots = [join(root, 'node_modules', '@types')];
+  await writeFile(join(examples, 'tsconfig.json'), JSON.stringify(config));
+  const ourPackage = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as Record<'dependencies' | 'devDependencies', Record<string, string>>;
+  const pinned = { ...ourPackage.dependencies, ...ourPackage.devDependencies };
+  const peers = ['prom-client', 'pg', '@electric-sql/pglite', 'redis'].map((name) => `${name}@${pinned[name]}`);
+  run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', ...peers], join(dir, 'consumer'));
+  run(process.execPath, [tsc, '-p', join(examples, 'tsconfig.json')], join(dir, 'consumer'));
+  const names = (await readdir(examples)).filter((name) => name.endsWith('.ts'));
+  console.log(`examples type-check against the installed package: ${names.join(', ')}`);
 }
 
 await main();

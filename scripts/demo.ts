@@ -1,47 +1,53 @@
 /**
- * The main job (`npm start`): fetches the last 7 days of glucose readings and the devices with
+ * The main job (`npm start`): reads the newest N days of glucose readings and the devices with
  * DexcomApiClient and prints a short summary. Without --base-url it starts the Prism mock of the
  * spec in this process, so it runs on a fresh clone with nothing else to start.
- *
- *   npm start                                              # against the embedded mock
- *   npm start -- --base-url https://sandbox-api.dexcom.com --token <access token>
- *   DEXCOM_BASE_URL=... DEXCOM_ACCESS_TOKEN=... npm start
- *   npm start -- --verbose                                 # also print the SDK's log lines (pino, stderr)
  */
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { DexcomApiClient, isDexcomError } from '../src/index.js';
-import { sparkline, summarizeGlucose } from './glucose-summary.ts';
-import { startPrismMock } from './prism-server.ts';
+import { DexcomApiClient, type DataRangeResponse, parseDexcomTimestamp } from '../src/index.js';
+import { isLoopbackHost } from '../src/core/loopback.ts';
+import { summarizeGlucose, trendArrow } from '../src/glucose/index.js';
+import { startPrismMock } from '../src/testing/prism-mock.ts';
+import { integerFlag, parseCommandLine, runCommand, UsageError } from './cli/command-line.ts';
+import { metricsTable } from './cli/metrics-table.ts';
+import { progressLine } from './cli/progress.ts';
+import { sparkline } from './cli/sparkline.ts';
+
+const USAGE = `Usage: npm start [-- options]
+
+Reads the newest days of glucose readings and the devices, and prints a summary.
+Without --base-url it reads the Prism mock of spec/dexcom.openapi.yaml, started in this process.
+
+  --base-url URL   a Dexcom server instead of the mock, e.g. https://sandbox-api.dexcom.com
+                   (plain http only to loopback); also DEXCOM_BASE_URL
+  --token TOKEN    access token for --base-url (or DEXCOM_ACCESS_TOKEN); see npm run login
+  --days N         how many days up to the newest reading (default 7, at most 3650)
+  --verbose, -v    the SDK's own log lines (pino JSON) on stderr: pipe through npx pino-pretty
+  --help, -h       this text`;
 
 const DAY_MS = 86_400_000;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'base-url': { type: 'string' },
-      token: { type: 'string' },
-      days: { type: 'string', default: '7' },
-      verbose: { type: 'boolean', short: 'v', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+async function main(argv: readonly string[]): Promise<number> {
+  const values = parseCommandLine(argv, {
+    'base-url': { type: 'string' },
+    token: { type: 'string' },
+    days: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    console.log('Usage: npm start [-- --base-url URL --token TOKEN --days N --verbose]\n(env: DEXCOM_BASE_URL, DEXCOM_ACCESS_TOKEN)');
+    console.log(USAGE);
     return 0;
   }
-  const days = Number(values.days);
-  if (!Number.isFinite(days) || days <= 0) {
-    console.error('--days must be a positive number, e.g. --days 7');
-    return 2;
+  const days = integerFlag('--days', values.days, { min: 1, max: 3650, fallback: 7 });
+  const baseUrl = values['base-url'] ?? (process.env.DEXCOM_BASE_URL || undefined);
+  const token = values.token ?? (process.env.DEXCOM_ACCESS_TOKEN || undefined);
+  if (baseUrl === undefined && values.token !== undefined) {
+    throw new UsageError('--token needs --base-url (without one the demo reads the local mock, which takes no token)');
   }
-  const baseUrl = values['base-url'] ?? process.env.DEXCOM_BASE_URL;
-  const token = values.token ?? process.env.DEXCOM_ACCESS_TOKEN;
-  if (baseUrl && !token) {
-    console.error('A --base-url needs an access token: pass --token or set DEXCOM_ACCESS_TOKEN.');
-    return 2;
-  }
+  if (baseUrl !== undefined) checkBaseUrl(baseUrl);
+  if (baseUrl !== undefined && !token) throw new UsageError('--base-url needs an access token: pass --token or set DEXCOM_ACCESS_TOKEN');
 
   const prism = baseUrl ? undefined : await startPrismMock();
   try {
@@ -55,34 +61,58 @@ async function main(): Promise<number> {
       ...(values.verbose ? { logger: pino({ level: 'debug' }, pino.destination(2)), logging: { level: 'debug' as const } } : {}),
     });
 
-    const end = new Date();
+    // Ask where the data is first: a mock's examples (and an account that stopped uploading) end
+    // long before today, and "the last 7 days" would then honestly be empty.
+    const range = await dexcom.getDataRange();
+    const newest = newestReading(range);
+    if (!newest) {
+      console.log('\nThis account has no glucose readings (dataRange has no egvs).');
+      return 0;
+    }
+    const end = new Date(Math.min(Date.now(), newest.getTime() + 1000));
     const start = new Date(end.getTime() - days * DAY_MS);
-    const [readings, devices] = await Promise.all([dexcom.getGlucoseReadings(start, end), dexcom.getDevices()]);
-    const mgdl = readings.map((r) => r.value).filter((v): v is number => typeof v === 'number');
-    const summary = summarizeGlucose(mgdl);
+    const stopProgress = progressLine(dexcom.events, Math.ceil(days / 30));
+    const [readings, devices] = await Promise.all([dexcom.getGlucoseReadings(start, end), dexcom.getDevices()]).finally(stopProgress);
+    const summary = summarizeGlucose(readings.map((r) => r.value));
 
-    console.log(`\nLast ${days} days (${start.toISOString().slice(0, 16)}Z to ${end.toISOString().slice(0, 16)}Z)`);
+    const stale = Date.now() - newest.getTime() > DAY_MS;
+    console.log(`\n${days} days up to the newest reading (${minute(start)} to ${minute(end)})${stale ? `: the newest reading is from ${newest.toISOString().slice(0, 10)}${prism ? ', the mock\'s example data' : ''}` : ''}`);
     console.log(`  readings        ${summary.count}`);
     if (summary.count > 0) {
-      console.log(`  mean            ${summary.meanMgdl!.toFixed(0)} mg/dL (min ${summary.min}, max ${summary.max})`);
-      console.log(`  time in range   ${(summary.timeInRange! * 100).toFixed(0)}% (70-180 mg/dL)`);
-      console.log(`  trace           ${sparkline(mgdl)}`);
+      const last = readings.at(-1)!;
+      console.log(`  latest          ${last.value ?? '-'} mg/dL ${trendArrow(last.trend)}`.trimEnd());
+      console.log(`  mean            ${Math.round(summary.meanMgdl!)} mg/dL (min ${summary.min}, max ${summary.max}, GMI ${summary.gmiPercent!.toFixed(1)}%)`);
+      console.log(`  time in range   ${percent(summary.inRange)} in 70-180 mg/dL, ${percent(summary.low + summary.veryLow)} below, ${percent(summary.high + summary.veryHigh)} above`);
+      console.log(`  trace           ${sparkline(readings.map((r) => r.value).filter((v): v is number => typeof v === 'number'))}`);
     }
     console.log(`  devices         ${devices.map((d) => `${d.transmitterGeneration} on ${d.displayDevice}`).join(', ') || 'none'}`);
 
     const stats = await dexcom.stats();
-    console.log(`\nClient: ${stats.calls.calls} calls, ${stats.calls.attempts} wire attempts, ${stats.calls.retries} retries, breaker ${stats.circuitBreaker?.state}, ${Math.floor(stats.rateLimiter?.tokens ?? 0)} rate-limit tokens left`);
-    console.log('Metrics (prom-client, non-zero series):');
-    for (const line of (await registry.metrics()).split('\n')) {
-      if (line.startsWith('dexcom_') && !line.includes('_bucket') && !line.endsWith(' 0')) console.log(`  ${line}`);
-    }
+    console.log(`\nClient: ${stats.calls.calls} calls, ${stats.calls.attempts} wire attempts, ${stats.calls.retries} retries, breaker ${stats.circuitBreaker?.state ?? 'off'}, ${Math.floor(stats.rateLimiter?.tokens ?? 0)} rate-limit tokens left`);
+    console.log(`\nMetrics (prom-client registry):\n${metricsTable(await registry.getMetricsAsJSON())}`);
     return 0;
-  } catch (error) {
-    console.error(isDexcomError(error) ? `Failed: ${error.message} [${error.code}]` : error);
-    return 1;
   } finally {
     await prism?.close();
   }
 }
 
-process.exitCode = await main();
+function checkBaseUrl(raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--base-url must be a URL such as https://sandbox-api.dexcom.com (got ${JSON.stringify(raw)})`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--base-url must start with https:// (got ${url.protocol}//)`);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new UsageError(`--base-url must use https:// for ${url.hostname}: tokens travel over plain http only to loopback`);
+}
+
+function newestReading(range: DataRangeResponse): Date | undefined {
+  const time = parseDexcomTimestamp(range.egvs?.end?.systemTime);
+  return time === undefined ? undefined : new Date(time);
+}
+
+const minute = (d: Date) => `${d.toISOString().slice(0, 16)}Z`;
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+await runCommand(USAGE, () => main(process.argv.slice(2)));

@@ -1,4 +1,4 @@
-import type { PipelineEvents } from '../plugins/events.js';
+import type { PipelineEvents } from './core/events.js';
 
 /** Totals since a client was created, for `dexcom.stats()`. */
 export interface CallCounters {

@@ -1,9 +1,10 @@
-import { type AccessTokenProvider, bearerAuth, tokenPreflight } from '../plugins/auth.js';
+import { bearerAuth, tokenPreflight } from '../plugins/auth.js';
+import { type AccessTokenProvider } from './core/token-source.js';
 import { callObserver } from '../plugins/call-observer.js';
 import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker, resolveCircuitBreakerOptions } from '../plugins/circuit-breaker.js';
-import type { PipelineEvents } from '../plugins/events.js';
+import type { PipelineEvents } from './core/events.js';
 import { correlationHeaders, type ResolvedCorrelationOptions } from '../plugins/correlation.js';
-import { compose, type FetchLike, type Middleware } from '../plugins/middleware.js';
+import { compose, type FetchLike, type Middleware } from './core/middleware.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions, resolveRateLimitOptions } from '../plugins/rate-limiter.js';
 import { resolveRetryOptions, retry, type RetryOptions } from '../plugins/retry.js';
 import { attemptTimeout, resolveTimeoutOptions, type TimeoutOptions, totalDeadline } from '../plugins/timeout.js';

@@ -1,4 +1,4 @@
-import { DexcomValidationError } from './errors.js';
+import { DexcomValidationError } from './core/errors.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,7 @@
-import { DexcomConfigurationError } from './errors.js';
+import { DexcomConfigurationError } from './core/errors.js';
+import { isLoopbackHost } from './core/loopback.js';
+
+export { isLoopbackHost };
 
 /** Base URL of each Dexcom environment. */
 export const DEXCOM_ENVIRONMENTS = {
@@ -21,18 +24,6 @@ export interface ResolvedEndpoint {
   readonly environment: DexcomEnvironment | 'custom';
   /** Base URL without a trailing slash. */
   readonly baseUrl: string;
-}
-
-/**
- * True for hosts that never leave this machine: `localhost`, `127.0.0.0/8` and `::1`.
- *
- * @example
- * isLoopbackHost('127.0.0.1'); // true
- * isLoopbackHost('api.dexcom.com'); // false
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**

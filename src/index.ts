@@ -10,17 +10,17 @@ export { DexcomApiClient, type DexcomApiClientOptions, type DexcomClientStats, t
 export { DEXCOM_ENVIRONMENTS, type DexcomEnvironment, isLoopbackHost, resolveEndpoint, type ResolvedEndpoint } from './environments.js';
 export { assertDateRange, formatDexcomDate, splitIntoWindows, type TimeWindow } from './dates.js';
 export { parseDexcomTimestamp } from './timestamps.js';
-export * from './errors.js';
+export * from './core/errors.js';
 export { VERSION } from './version.js';
-export type { AccessTokenProvider } from '../plugins/auth.js';
-export { PipelineEvents, type PipelineEventMap, type PipelineEventName, type PipelineListener } from '../plugins/events.js';
-export type { AttemptRecord, CallContext, FetchLike, Middleware } from '../plugins/middleware.js';
+export type { AccessTokenProvider } from './core/token-source.js';
+export { PipelineEvents, type PipelineEventMap, type PipelineEventName, type PipelineListener } from './core/events.js';
+export type { AttemptRecord, CallContext, FetchLike, Middleware } from './core/middleware.js';
 export type { RetryOptions } from '../plugins/retry.js';
 export type { CircuitBreakerFallback, CircuitBreakerOptions, CircuitBreakerSampling, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
 export type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
 export { InMemoryRateLimitStore, type RateLimitSnapshot, type RateLimitStore, type TakeResult, type TokenBucketShape } from '../plugins/rate-limit-store.js';
 export type { TimeoutOptions } from '../plugins/timeout.js';
-export { parseRetryAfter } from '../plugins/retry-after.js';
+export { parseRetryAfter } from './core/retry-after.js';
 export { DexcomApi } from '../generated/sdk.gen.js';
 export type * from '../generated/types.gen.js';
 export {
@@ -59,7 +59,7 @@ export type { LoggerLike, LoggingOptions, LogLevel } from '../plugins/logging.js
 export type { MetricsOptions } from '../plugins/metrics.js';
 export type { CorrelationOptions } from '../plugins/correlation.js';
 export type { CallCounters } from './call-counters.js';
-export type { IssuedToken, TokenSource } from '../plugins/auth.js';
+export type { IssuedToken, TokenSource } from './core/token-source.js';
 export type { ClientViewOf } from './client.js';
 export {
   type AuthorizationRequest,
@@ -91,3 +91,4 @@ export {
   type TokenStatus,
   type TokenStore,
 } from './oauth/index.js';
+export { CONSENSUS_RANGES, type GlucoseRanges, type GlucoseSummary, type KnownTrend, MGDL_PER_MMOL, mgdlToMmol, mmolToMgdl, summarizeGlucose, trendArrow, trendDescription } from './glucose/index.js';

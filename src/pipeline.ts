@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenSource } from '../plugins/auth.js';
-import type { PipelineEvents } from '../plugins/events.js';
-import type { CallContext, FetchLike } from '../plugins/middleware.js';
+import type { TokenSource } from './core/token-source.js';
+import type { PipelineEvents } from './core/events.js';
+import type { CallContext, FetchLike } from './core/middleware.js';
 
 /** What the pipeline needs to know about the spec's operations: method and path template. */
 export interface OperationInfo {

@@ -1,5 +1,5 @@
 import { assertDateRange, splitIntoWindows, type TimeWindow } from './dates.js';
-import { DexcomAbortError } from './errors.js';
+import { DexcomAbortError } from './core/errors.js';
 import { parseDexcomTimestamp } from './timestamps.js';
 
 /** A record that carries an id and a system time, as every Dexcom v3 data record does. */

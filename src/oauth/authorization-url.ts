@@ -3,7 +3,7 @@ import { createClient, createConfig } from '../../generated/client/index.js';
 import { operationMetadata } from '../../generated/dexcom-spec-metadata.gen.js';
 import type { GetLoginData } from '../../generated/types.gen.js';
 import { type DexcomEnvironment, resolveEndpoint } from '../environments.js';
-import { DexcomConfigurationError } from '../errors.js';
+import { DexcomConfigurationError } from '../core/errors.js';
 
 /**
  * Which published OAuth path to use: `/v2/oauth2/...` (Dexcom's guide, the default) or `/v3/oauth2/...`.

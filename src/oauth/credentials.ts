@@ -1,5 +1,5 @@
-import type { AccessTokenProvider } from '../../plugins/auth.js';
-import { DexcomConfigurationError } from '../errors.js';
+import type { AccessTokenProvider } from '../core/token-source.js';
+import { DexcomConfigurationError } from '../core/errors.js';
 import { type OAuthOptions, resolveOAuthOptions, type ResolvedOAuthOptions } from './oauth-options.js';
 
 /**

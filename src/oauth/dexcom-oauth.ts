@@ -1,5 +1,5 @@
 import type { DexcomApi } from '../../generated/sdk.gen.js';
-import type { IssuedToken, TokenSource } from '../../plugins/auth.js';
+import type { IssuedToken, TokenSource } from '../core/token-source.js';
 import {
   DexcomAbortError,
   DexcomCircuitOpenError,
@@ -10,7 +10,7 @@ import {
   DexcomReauthorizationRequiredError,
   DexcomServerError,
   DexcomTimeoutError,
-} from '../errors.js';
+} from '../core/errors.js';
 import { assertRedirectUri, type AuthorizationRequest, buildAuthorizationUrl } from './authorization-url.js';
 import type { ResolvedOAuthOptions } from './oauth-options.js';
 import { refreshDueAt } from './refresh-schedule.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
-import { DexcomConfigurationError, DexcomTokenStoreError, isDexcomError } from '../errors.js';
+import { DexcomConfigurationError, DexcomTokenStoreError, isDexcomError } from '../core/errors.js';
 import { assertNextVersion, parseTokenRecord, type TokenRecord } from './token-record.js';
 import { assertUserKey, type TokenStore } from './token-store.js';
 

@@ -1,5 +1,5 @@
 import { checkInteger, checkObject } from '../../plugins/option-checks.js';
-import { DexcomConfigurationError } from '../errors.js';
+import { DexcomConfigurationError } from '../core/errors.js';
 import { assertRedirectUri, type OAuthPathVersion } from './authorization-url.js';
 import { assertTokenStore, type TokenStore } from './token-store.js';
 

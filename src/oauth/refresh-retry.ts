@@ -1,5 +1,5 @@
 import { decorrelatedJitterGenerator, ExponentialBackoff, type IBackoff } from 'cockatiel';
-import { DexcomNetworkError, DexcomRateLimitError, DexcomServerError, DexcomTimeoutError } from '../errors.js';
+import { DexcomNetworkError, DexcomRateLimitError, DexcomServerError, DexcomTimeoutError } from '../core/errors.js';
 import type { OAuthRefreshRetryOptions } from './oauth-options.js';
 
 /**

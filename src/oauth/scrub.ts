@@ -1,4 +1,4 @@
-import { isDexcomError } from '../errors.js';
+import { isDexcomError } from '../core/errors.js';
 
 /**
  * What replaces a secret found in an error.

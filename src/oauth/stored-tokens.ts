@@ -3,7 +3,7 @@ import {
   DexcomReauthorizationRequiredError,
   DexcomTokenStoreError,
   isDexcomError,
-} from '../errors.js';
+} from '../core/errors.js';
 import { parseTokenRecord, type TokenRecord, type TokenSet } from './token-record.js';
 import type { TokenStore } from './token-store.js';
 

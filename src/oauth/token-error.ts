@@ -1,4 +1,4 @@
-import { DexcomAuthError, DexcomReauthorizationRequiredError, isDexcomError } from '../errors.js';
+import { DexcomAuthError, DexcomReauthorizationRequiredError, isDexcomError } from '../core/errors.js';
 import { scrubError } from './scrub.js';
 
 /** The RFC 6749 error codes a token endpoint answers with. */

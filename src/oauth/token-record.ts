@@ -1,4 +1,4 @@
-import { DexcomValidationError } from '../errors.js';
+import { DexcomValidationError } from '../core/errors.js';
 
 /**
  * Tokens fresh from the token endpoint, with `expires_in` already turned into an absolute time.

@@ -1,4 +1,4 @@
-import { DexcomInvalidResponseError } from '../errors.js';
+import { DexcomInvalidResponseError } from '../core/errors.js';
 import type { TokenSet } from './token-record.js';
 
 /**

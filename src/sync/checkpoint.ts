@@ -1,4 +1,4 @@
-import { DexcomValidationError } from '../errors.js';
+import { DexcomValidationError } from '../core/errors.js';
 import { assertSyncRecordType, type SyncRecordType } from './record-types.js';
 
 /**

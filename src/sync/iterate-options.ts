@@ -1,5 +1,5 @@
 import { assertDateRange } from '../dates.js';
-import { DexcomValidationError } from '../errors.js';
+import { DexcomValidationError } from '../core/errors.js';
 
 /**
  * Options of `dexcom.iterate(type, options)`.

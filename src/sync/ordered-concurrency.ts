@@ -1,4 +1,4 @@
-import { DexcomAbortError } from '../errors.js';
+import { DexcomAbortError } from '../core/errors.js';
 
 /**
  * Runs `task` over `items` with at most `concurrency` tasks in flight and yields the results in

@@ -1,6 +1,6 @@
 import { operationMetadata } from '../../generated/dexcom-spec-metadata.gen.js';
 import type { Alert, Calibration, Egv, Event } from '../../generated/types.gen.js';
-import { DexcomValidationError } from '../errors.js';
+import { DexcomValidationError } from '../core/errors.js';
 
 /**
  * The record type each windowed v3 data endpoint returns, keyed by the name used in `iterate` and

@@ -1,6 +1,6 @@
 import type { TimeWindow } from '../dates.js';
 import { assertValidDate } from '../dates.js';
-import { DexcomValidationError } from '../errors.js';
+import { DexcomValidationError } from '../core/errors.js';
 import { assertUserKey, type CheckpointStore } from './checkpoint.js';
 import { assertOptionalSignal, resolveConcurrency } from './iterate-options.js';
 import { assertSyncRecordType, maxWindowDaysOf, SYNC_RECORD_TYPES, type SyncRecordMap, type SyncRecordType } from './record-types.js';

@@ -1,6 +1,6 @@
 import type { DataRangeResponse } from '../../generated/types.gen.js';
 import type { TimeWindow } from '../dates.js';
-import { DexcomInvalidResponseError } from '../errors.js';
+import { DexcomInvalidResponseError } from '../core/errors.js';
 import { parseDexcomTimestamp } from '../timestamps.js';
 import type { SyncRecordType } from './record-types.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/stores/postgres/database.ts';
-import { isDexcomError } from '../../src/errors.ts';
+import { isDexcomError } from '../../src/core/errors.ts';
 import { postgresUrlOrSkip } from '../support/services.ts';
 
 const serverUrl = await postgresUrlOrSkip();

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPrismMock } from '../../scripts/prism-server.ts';
+import { startPrismMock } from '../../src/testing/prism-mock.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

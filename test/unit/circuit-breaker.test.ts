@@ -4,8 +4,8 @@ import {
   resolveCircuitBreakerOptions,
   type CircuitBreakerOptions,
 } from '../../plugins/circuit-breaker.js';
-import { PipelineEvents } from '../../plugins/events.js';
-import { compose, type FetchLike } from '../../plugins/middleware.js';
+import { PipelineEvents } from '../../src/core/events.js';
+import { compose, type FetchLike } from '../../src/core/middleware.js';
 import { retry, resolveRetryOptions } from '../../plugins/retry.js';
 import {
   DexcomAbortError,
@@ -14,7 +14,7 @@ import {
   DexcomNetworkError,
   DexcomQueueFullError,
   DexcomTimeoutError,
-} from '../../src/errors.js';
+} from '../../src/core/errors.js';
 import { makeContext, makeRequest, recordEvents, scriptedNext, type Step } from './context.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -3,8 +3,8 @@
  * behaves like the wire observer + transport (records one AttemptRecord per call and a call log).
  */
 import { vi } from 'vitest';
-import { PipelineEvents, type PipelineEventMap, type PipelineEventName } from '../../plugins/events.js';
-import type { CallContext, FetchLike } from '../../plugins/middleware.js';
+import { PipelineEvents, type PipelineEventMap, type PipelineEventName } from '../../src/core/events.js';
+import type { CallContext, FetchLike } from '../../src/core/middleware.js';
 
 /** Base URL used by every test request (never contacted: `next` is always scripted). */
 export const BASE = 'http://127.0.0.1:4010';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertDateRange, formatDexcomDate, splitIntoWindows } from '../../src/dates.js';
-import { DexcomValidationError, isDexcomError } from '../../src/errors.js';
+import { DexcomValidationError, isDexcomError } from '../../src/core/errors.js';
 
 const DAY = 86_400_000;
 

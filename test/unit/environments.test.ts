@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEXCOM_ENVIRONMENTS, isLoopbackHost, resolveEndpoint } from '../../src/environments.js';
-import { DexcomConfigurationError } from '../../src/errors.js';
+import { DexcomConfigurationError } from '../../src/core/errors.js';
 
 describe('resolveEndpoint', () => {
   it('defaults to the sandbox and knows the production regions', () => {

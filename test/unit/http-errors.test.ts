@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineEvents } from '../../plugins/events.js';
-import type { CallContext } from '../../plugins/middleware.js';
+import { PipelineEvents } from '../../src/core/events.js';
+import type { CallContext } from '../../src/core/middleware.js';
 import {
   DexcomAuthError,
   DexcomBadRequestError,
@@ -10,8 +10,8 @@ import {
   DexcomRateLimitError,
   DexcomServerError,
   isDexcomError,
-} from '../../src/errors.js';
-import { errorFromResponse } from '../../src/http-errors.js';
+} from '../../src/core/errors.js';
+import { errorFromResponse } from '../../src/core/http-errors.js';
 
 const context: CallContext = {
   invocationId: 'inv-1',

@@ -3,13 +3,14 @@
  * renewal, the single re-send after a 401, aborts, and the token preflight.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { bearerAuth, type IssuedToken, type TokenSource, tokenPreflight } from '../../plugins/auth.js';
+import { bearerAuth, tokenPreflight } from '../../plugins/auth.js';
+import { type IssuedToken, type TokenSource } from '../../src/core/token-source.js';
 import {
   DexcomAbortError,
   DexcomCircuitOpenError,
   DexcomConfigurationError,
   DexcomReauthorizationRequiredError,
-} from '../../src/errors.js';
+} from '../../src/core/errors.js';
 import { makeContext, makeRequest, scriptedNext } from './context.js';
 
 const ok = () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });

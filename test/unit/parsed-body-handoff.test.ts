@@ -4,7 +4,7 @@
  * who clones the response.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PipelineEvents } from '../../plugins/events.js';
+import { PipelineEvents } from '../../src/core/events.js';
 import { ParsedJsonResponse } from '../../plugins/parsed-json-response.js';
 import { fetchTransport } from '../../plugins/transport.js';
 import { DexcomApiClient } from '../../src/index.js';

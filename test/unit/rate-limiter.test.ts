@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PipelineEvents } from '../../plugins/events.js';
-import { compose, type CallContext, type FetchLike } from '../../plugins/middleware.js';
+import { PipelineEvents } from '../../src/core/events.js';
+import { compose, type CallContext, type FetchLike } from '../../src/core/middleware.js';
 import { InMemoryRateLimitStore, type RateLimitStore } from '../../plugins/rate-limit-store.js';
 import { createRateLimiter, resolveRateLimitOptions, type RateLimitOptions } from '../../plugins/rate-limiter.js';
 import { retry, resolveRetryOptions } from '../../plugins/retry.js';
@@ -11,7 +11,7 @@ import {
   DexcomQueueFullError,
   DexcomRateLimitError,
   DexcomTimeoutError,
-} from '../../src/errors.js';
+} from '../../src/core/errors.js';
 import { makeContext, makeRequest, recordEvents } from './context.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter, retryAfterOf } from '../../plugins/retry-after.js';
+import { parseRetryAfter, retryAfterOf } from '../../src/core/retry-after.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

@@ -10,7 +10,7 @@ import {
   DexcomRateLimitError,
   DexcomServerError,
   DexcomTimeoutError,
-} from '../../src/errors.js';
+} from '../../src/core/errors.js';
 import { makeContext, makeRequest, recordEvents, scriptedNext, trackedResponse, type Step } from './context.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compose, type FetchLike } from '../../plugins/middleware.js';
+import { compose, type FetchLike } from '../../src/core/middleware.js';
 import { retry, resolveRetryOptions } from '../../plugins/retry.js';
 import { attemptTimeout, resolveTimeoutOptions, totalDeadline, type TimeoutOptions } from '../../plugins/timeout.js';
-import { DexcomAbortError, DexcomConfigurationError, DexcomTimeoutError } from '../../src/errors.js';
+import { DexcomAbortError, DexcomConfigurationError, DexcomTimeoutError } from '../../src/core/errors.js';
 import { hangingNext, makeContext, makeRequest } from './context.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PipelineEvents } from '../../plugins/events.js';
-import type { CallContext } from '../../plugins/middleware.js';
+import { PipelineEvents } from '../../src/core/events.js';
+import type { CallContext } from '../../src/core/middleware.js';
 import { fetchTransport } from '../../plugins/transport.js';
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../../src/errors.js';
+import { DexcomInvalidResponseError, DexcomNetworkError } from '../../src/core/errors.js';
 
 function context(): CallContext {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { formatDexcomDate } from '../../src/dates.js';
-import { DexcomAbortError, DexcomValidationError } from '../../src/errors.js';
+import { DexcomAbortError, DexcomValidationError } from '../../src/core/errors.js';
 import { readWindows, sortBySystemTime } from '../../src/windowed-read.js';
 
 const DAY = 86_400_000;

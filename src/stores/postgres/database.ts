@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
-import { DexcomConfigurationError } from '../../errors.js';
+import { DexcomConfigurationError } from '../../core/errors.js';
 
 /** What one SQL statement returned. */
 export interface SqlResult<Row> {

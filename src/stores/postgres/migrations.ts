@@ -1,4 +1,4 @@
-import { DexcomConfigurationError } from '../../errors.js';
+import { DexcomConfigurationError } from '../../core/errors.js';
 import type { Database } from './database.js';
 
 /** One versioned step of a component's schema. */

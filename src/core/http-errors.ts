@@ -1,5 +1,5 @@
-import type { CallContext } from '../plugins/middleware.js';
-import { parseRetryAfter } from '../plugins/retry-after.js';
+import type { CallContext } from './middleware.js';
+import { parseRetryAfter } from './retry-after.js';
 import {
   DexcomAuthError,
   DexcomBadRequestError,

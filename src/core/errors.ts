@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../plugins/middleware.js';
+import type { AttemptRecord } from './middleware.js';
 
 /**
  * Brand carried by every error of this SDK. A global symbol, so the guard works even when two

@@ -1,4 +1,4 @@
-import type { TokenSource } from './auth.js';
+import type { TokenSource } from './token-source.js';
 import type { PipelineEvents } from './events.js';
 
 /**

@@ -1,0 +1,11 @@
+/**
+ * `dexcom-api-client/testing`: helpers for your own tests.
+ *
+ * @example
+ * import { startPrismMock } from 'dexcom-api-client/testing';
+ * const mock = await startPrismMock();
+ * const dexcom = new DexcomApiClient({ baseUrl: mock.url, accessToken: 'test-token' });
+ * // ... your tests ...
+ * await mock.close();
+ */
+export { DEXCOM_SPEC_PATH, startPrismMock, type PrismMock, type PrismMockOptions } from './prism-mock.js';
