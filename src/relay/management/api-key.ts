@@ -1,4 +1,4 @@
-import { DexcomConfigurationError } from '../../errors.js';
+import { DexcomConfigurationError } from '../../core/errors.js';
 import { constantTimeEqual } from './secrets.js';
 
 /** Shortest management API key accepted. */

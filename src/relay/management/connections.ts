@@ -1,5 +1,5 @@
 import type { DexcomApiClient } from '../../client.js';
-import { isDexcomError } from '../../errors.js';
+import { isDexcomError } from '../../core/errors.js';
 import type { Database } from '../../stores/postgres/database.js';
 import { RelayOAuthCodeError, RelayValidationError } from '../errors.js';
 import type { Connection, ConnectionStart, Relay } from '../relay-types.js';

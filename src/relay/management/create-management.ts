@@ -1,5 +1,5 @@
 import type { DexcomApiClient } from '../../client.js';
-import { DexcomConfigurationError } from '../../errors.js';
+import { DexcomConfigurationError } from '../../core/errors.js';
 import type { Database } from '../../stores/postgres/database.js';
 import { migrate, quoteSchema } from '../../stores/postgres/migrations.js';
 import type { Relay } from '../relay-types.js';
