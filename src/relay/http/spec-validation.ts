@@ -66,7 +66,10 @@ export function specOperations(): SpecOperation[] {
       const all = [...shared.map((p, i) => ({ p, at: ['paths', path, 'parameters', String(i)] })), ...own.map((p, i) => ({ p, at: ['paths', path, method, 'parameters', String(i)] }))];
       const schemaOf = (index: number): object => {
         const { p, at } = all[index]!;
-        return typeof p.$ref === 'string' ? refTo('components', 'parameters', p.$ref.replace('#/components/parameters/', ''), 'schema') : refTo(...at, 'schema');
+        const ref = typeof p.$ref === 'string' ? refTo('components', 'parameters', p.$ref.replace('#/components/parameters/', ''), 'schema') : refTo(...at, 'schema');
+        // Ajv applies defaults written next to a property, not those behind a $ref.
+        const fallback = (parameter(p).schema as Json | undefined)?.default;
+        return fallback === undefined ? ref : { ...ref, default: fallback };
       };
       const params = objectOf(all.map(({ p }) => p), 'path', schemaOf);
       const querystring = objectOf(all.map(({ p }) => p), 'query', schemaOf);
