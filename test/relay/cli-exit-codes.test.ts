@@ -9,7 +9,7 @@ const API_KEY = 'cli-test-key-0123456789abcdef';
 const SECRET = 'client-secret-canary-0123';
 
 async function runRelay(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const environment = { ...process.env, DEXCOM_RELAY_API_KEY: API_KEY, DEXCOM_CLIENT_SECRET: SECRET, ...env };
+  const environment: Record<string, string | undefined> = { ...process.env, DEXCOM_RELAY_API_KEY: API_KEY, DEXCOM_CLIENT_SECRET: SECRET, ...env };
   for (const [key, value] of Object.entries(environment)) if (value === undefined) delete environment[key];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [tsx, 'src/relay/cli.ts', ...args], { cwd: root, env: environment, timeout: 60_000 });
