@@ -1,4 +1,5 @@
 import { defineConfig } from '@hey-api/openapi-ts';
+import { openEnumUnion } from './scripts/codegen/open-enum-types.ts';
 import { specDocumentPlugin } from './scripts/codegen/spec-document-plugin.ts';
 import { specMetadataPlugin } from './scripts/codegen/spec-metadata-plugin.ts';
 
@@ -14,10 +15,13 @@ export default defineConfig([{
     // Every call throws on failure (the SDK maps failures to typed DexcomErrors), and no
     // server from the spec is baked in: each DexcomApiClient sets its own base URL.
     { name: '@hey-api/client-fetch', baseUrl: false, throwOnError: true },
-    '@hey-api/typescript',
+    // Open enums render as `'a' | 'b' | (string & {})`, so the known values survive in hovers and
+    // completions (a bare `| string` would swallow them) and any other string still type-checks.
+    { name: '@hey-api/typescript', '~resolvers': { union: openEnumUnion } },
     // One class whose instances are bound to a client: `new DexcomApi({ client })`.
     { name: '@hey-api/sdk', operations: { strategy: 'single', containerName: 'DexcomApi', methods: 'instance' } },
-    // Method, path template, auth and `x-dexcom-max-window-days` of each operation, for the runtime.
+    // Method, path template, auth, `x-dexcom-max-window-days` and the 2xx envelope of each
+    // operation, and the sensitive-field lists, for the runtime.
     specMetadataPlugin(),
   ],
 },

@@ -138,3 +138,233 @@ export const sensitiveFields = {
         'userId'
     ]
 } as const;
+
+export const responseEnvelopes = {
+    getEstimatedGlucoseValuesV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ],
+            records: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'records'
+        ]
+    },
+    getCalibrationsV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ],
+            records: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'records'
+        ]
+    },
+    getEventsV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ],
+            records: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'records'
+        ]
+    },
+    getAlertsV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ],
+            records: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'records'
+        ]
+    },
+    getDevicesV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ],
+            records: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'records'
+        ]
+    },
+    getDataRangeV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            recordType: [
+                'string'
+            ],
+            recordVersion: [
+                'string'
+            ],
+            userId: [
+                'string'
+            ]
+        },
+        arraysOfObjects: []
+    },
+    getEstimatedGlucoseValuesV2: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            unit: [
+                'string'
+            ],
+            rateUnit: [
+                'string'
+            ],
+            egvs: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'egvs'
+        ]
+    },
+    getCalibrationsV2: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            calibrations: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'calibrations'
+        ]
+    },
+    getEventsV2: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            events: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'events'
+        ]
+    },
+    getDevicesV2: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            devices: [
+                'array'
+            ]
+        },
+        arraysOfObjects: [
+            'devices'
+        ]
+    },
+    getDataRangeV2: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {},
+        arraysOfObjects: []
+    },
+    postToken: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            access_token: [
+                'string'
+            ]
+        },
+        arraysOfObjects: []
+    },
+    postTokenV3: {
+        status: '200',
+        type: [
+            'object'
+        ],
+        required: {
+            access_token: [
+                'string'
+            ]
+        },
+        arraysOfObjects: []
+    }
+} as const;

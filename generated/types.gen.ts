@@ -13,49 +13,49 @@ export type Webhooks = RelayRecordsCreatedWebhookRequest | RelayRecordsDeletedWe
  * compute one; `rateOutOfRange`: the rate is outside the arrow range. Open enum.
  *
  */
-export type TrendArrow = 'none' | 'unknown' | 'doubleUp' | 'singleUp' | 'fortyFiveUp' | 'flat' | 'fortyFiveDown' | 'singleDown' | 'doubleDown' | 'notComputable' | 'rateOutOfRange' | string;
+export type TrendArrow = 'none' | 'unknown' | 'doubleUp' | 'singleUp' | 'fortyFiveUp' | 'flat' | 'fortyFiveDown' | 'singleDown' | 'doubleDown' | 'notComputable' | 'rateOutOfRange' | (string & {});
 
 /**
  * EGV status. `high` means above 400 mg/dL (value 401), `low` below 40 mg/dL (value 39). Open enum.
  */
-export type EgvStatus = 'unknown' | 'high' | 'low' | 'ok' | string;
+export type EgvStatus = 'unknown' | 'high' | 'low' | 'ok' | (string & {});
 
 /**
  * Unit label of a glucose value. Dexcom reports values in mg/dL whatever this says; whether `mmol/L` ever appears in production is unconfirmed. Open enum.
  */
-export type GlucoseUnit = 'unknown' | 'mg/dL' | 'mmol/L' | string;
+export type GlucoseUnit = 'unknown' | 'mg/dL' | 'mmol/L' | (string & {});
 
 /**
  * Unit label of a rate of change. Dexcom reports rates in mg/dL/min whatever this says. Open enum.
  */
-export type RateUnit = 'unknown' | 'mg/dL/min' | 'mmol/L/min' | string;
+export type RateUnit = 'unknown' | 'mg/dL/min' | 'mmol/L/min' | (string & {});
 
 /**
  * Device that displayed the value. `shareReceiver` and `touchscreenReceiver` are seen in the wild (Tidepool). Open enum.
  */
-export type DisplayDevice = 'unknown' | 'receiver' | 'iOS' | 'android' | 'shareReceiver' | 'touchscreenReceiver' | string;
+export type DisplayDevice = 'unknown' | 'receiver' | 'iOS' | 'android' | 'shareReceiver' | 'touchscreenReceiver' | (string & {});
 
 /**
  * App that displayed the value, e.g. `G6`, `G7`, `G7Android`, `DexcomOne`, `D1G7`. Open enum.
  */
-export type DisplayApp = 'unknown' | 'G5' | 'G6' | 'G7' | 'G7Android' | 'DexcomOne' | 'D1G7' | 'receiver' | 'Watch' | string;
+export type DisplayApp = 'unknown' | 'G5' | 'G6' | 'G7' | 'G7Android' | 'DexcomOne' | 'D1G7' | 'receiver' | 'Watch' | (string & {});
 
 /**
  * Transmitter generation. The docs page lists g4, g5, g6, g6+, dexcomPro and g7; the newer swagger
  * lists g6Pro; `g6 pro` (with a space) and `g715day` are seen in production (Tidepool). Open enum.
  *
  */
-export type TransmitterGeneration = 'unknown' | 'g4' | 'g5' | 'g6' | 'g6+' | 'g6Pro' | 'g6 pro' | 'dexcomPro' | 'g7' | 'g715day' | string;
+export type TransmitterGeneration = 'unknown' | 'g4' | 'g5' | 'g6' | 'g6+' | 'g6Pro' | 'g6 pro' | 'dexcomPro' | 'g7' | 'g715day' | (string & {});
 
 /**
  * Transmitter generation variant (newer swagger only). Open enum.
  */
-export type TransmitterGenerationVariant = 'd1+' | 'g6' | 'g7' | 'g715day' | string;
+export type TransmitterGenerationVariant = 'd1+' | 'g6' | 'g7' | 'g715day' | (string & {});
 
 /**
  * Event type. `note` (singular) is seen in production next to the documented `notes` (Tidepool). Open enum.
  */
-export type EventType = 'unknown' | 'insulin' | 'carbs' | 'exercise' | 'health' | 'bloodGlucose' | 'notes' | 'note' | string;
+export type EventType = 'unknown' | 'insulin' | 'carbs' | 'exercise' | 'health' | 'bloodGlucose' | 'notes' | 'note' | (string & {});
 
 /**
  * Event subtype: insulin `fastActing`/`longActing`; exercise `light`/`medium`/`heavy`; health
@@ -63,57 +63,57 @@ export type EventType = 'unknown' | 'insulin' | 'carbs' | 'exercise' | 'health' 
  * bloodGlucose. Open enum.
  *
  */
-export type EventSubType = 'unknown' | 'fastActing' | 'longActing' | 'light' | 'medium' | 'heavy' | 'illness' | 'stress' | 'highSymptoms' | 'lowSymptoms' | 'cycle' | 'alcohol' | string;
+export type EventSubType = 'unknown' | 'fastActing' | 'longActing' | 'light' | 'medium' | 'heavy' | 'illness' | 'stress' | 'highSymptoms' | 'lowSymptoms' | 'cycle' | 'alcohol' | (string & {});
 
 /**
  * Whether the event was created, later updated, or deleted in the app (v2 documents only created and deleted). Open enum.
  */
-export type EventStatus = 'created' | 'updated' | 'deleted' | string;
+export type EventStatus = 'created' | 'updated' | 'deleted' | (string & {});
 
 /**
- * Unit of an event value. carbs `grams`, insulin `units`, exercise `minutes`, bloodGlucose `mg/dL`, notes null. Open enum.
+ * Unit of an event value. carbs `grams`, insulin `units`, exercise `minutes`, bloodGlucose `mg/dL` (or `mmol/L` for users who enter mmol/L, as Tidepool handles), notes null. Open enum.
  */
-export type EventUnit = 'unknown' | 'grams' | 'mg/dL' | 'minutes' | 'units' | string;
+export type EventUnit = 'unknown' | 'grams' | 'mg/dL' | 'mmol/L' | 'minutes' | 'units' | (string & {});
 
 /**
  * Alert name. `fixedLow` comes from the docs page and Tidepool, not the swagger. Open enum.
  */
-export type AlertName = 'unknown' | 'high' | 'low' | 'rise' | 'fall' | 'outOfRange' | 'urgentLow' | 'urgentLowSoon' | 'noReadings' | 'fixedLow' | string;
+export type AlertName = 'unknown' | 'high' | 'low' | 'rise' | 'fall' | 'outOfRange' | 'urgentLow' | 'urgentLowSoon' | 'noReadings' | 'fixedLow' | (string & {});
 
 /**
  * Alert state. Open enum.
  */
-export type AlertState = 'unknown' | 'inactive' | 'activeSnoozed' | 'activeAlarming' | string;
+export type AlertState = 'unknown' | 'inactive' | 'activeSnoozed' | 'activeAlarming' | (string & {});
 
 /**
- * Unit of an alert setting value. Open enum.
+ * Unit of an alert setting value. Dexcom's v3 devices page lists `unknown`, `grams`, `mg/dL`, `mmol/L`, `mg/dL/min`, `mmol/L/min`, `minutes` and `units`. Open enum.
  */
-export type AlertSettingUnit = 'mg/dL' | 'mmol/L' | 'mg/dL/min' | 'mmol/L/min' | 'minutes' | string;
+export type AlertSettingUnit = 'unknown' | 'grams' | 'mg/dL' | 'mmol/L' | 'mg/dL/min' | 'mmol/L/min' | 'minutes' | 'units' | (string & {});
 
 /**
  * Alert sound theme. Open enum.
  */
-export type SoundTheme = 'unknown' | 'modern' | 'classic' | string;
+export type SoundTheme = 'unknown' | 'modern' | 'classic' | (string & {});
 
 /**
  * Alert sound output mode. Open enum.
  */
-export type SoundOutputMode = 'unknown' | 'sound' | 'vibrate' | 'match' | string;
+export type SoundOutputMode = 'unknown' | 'sound' | 'vibrate' | 'match' | (string & {});
 
 /**
  * Mode of an alert schedule override. Open enum.
  */
-export type OverrideMode = 'unknown' | 'quiet' | 'vibrate' | string;
+export type OverrideMode = 'unknown' | 'quiet' | 'vibrate' | (string & {});
 
 /**
  * Day of the week, lowercase English. Open enum.
  */
-export type DayOfWeek = 'sunday' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | string;
+export type DayOfWeek = 'sunday' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | (string & {});
 
 /**
  * OAuth 2.0 (RFC 6749) error code. Dexcom's swagger declares one error schema per code. Open enum.
  */
-export type TokenErrorCode = 'invalid_client' | 'invalid_grant' | 'invalid_request' | 'unauthorized_client' | 'unsupported_grant_type' | string;
+export type TokenErrorCode = 'invalid_client' | 'invalid_grant' | 'invalid_request' | 'unauthorized_client' | 'unsupported_grant_type' | (string & {});
 
 /**
  * v3 envelope of EGV records.
@@ -286,6 +286,8 @@ export type Egv = {
     /**
      * Glucose in mg/dL. 40-400 is the measuring range; 39 means computed below 40 and 401 means
      * computed above 400 (used in calculations, not shown to users). Null when there is no value.
+     * Dexcom documents an integer, but Tidepool's production client reads decimals (mmol/L
+     * accounts), so any number is accepted.
      *
      */
     value?: number | null;
@@ -398,9 +400,12 @@ export type Alert = {
  */
 export type Device = {
     /**
-     * Server time (UTC) of the device's last upload. May fall outside any window. Same lenient forms as `systemTime`.
+     * Server time (UTC) of the device's last upload. May fall outside any window. Same lenient
+     * forms as `systemTime`. Required in Dexcom's swagger, but Tidepool's production client sees
+     * it absent, so optional here.
+     *
      */
-    lastUploadDate: string;
+    lastUploadDate?: string;
     /**
      * Hashed transmitter id, or null.
      */
@@ -435,7 +440,10 @@ export type AlertScheduleSettings = {
      */
     alertScheduleName: string;
     isEnabled: boolean;
-    isDefaultSchedule: boolean;
+    /**
+     * Whether this is the default schedule. Required in Dexcom's swagger but absent from Dexcom's own v3 devices sample, so optional here.
+     */
+    isDefaultSchedule?: boolean;
     /**
      * Time of day `HH:mm` (also seen as `0:00`).
      */
@@ -472,7 +480,7 @@ export type AlertScheduleOverride = {
 export type AlertSetting = {
     alertName: AlertName;
     /**
-     * Threshold, in `unit`.
+     * Threshold, in `unit`. Dexcom documents an int32; decimals occur for mmol/L settings (Tidepool), so any number is accepted.
      */
     value?: number | null;
     /**
@@ -670,7 +678,10 @@ export type RefreshTokenGrantRequest = {
 
 /**
  * Tokens (Dexcom models `AuthCodeResponse` and `RefreshTokenResponse`). Extra Keycloak-style
- * fields appear in Dexcom's examples; unknown fields are allowed.
+ * fields appear in Dexcom's examples; unknown fields are allowed. Only `access_token` is
+ * required: RFC 6749 lets a refresh answer omit `refresh_token` (the previous one stays valid)
+ * and makes `expires_in` optional, and the SDK reads `token_type` nowhere, so a response
+ * without them is still usable (the SDK keeps the previous refresh token and assumes 2 h).
  *
  */
 export type TokenResponse = {
@@ -683,15 +694,15 @@ export type TokenResponse = {
      * milliseconds, but 7200 only makes sense as seconds (confidence medium).
      *
      */
-    expires_in: number;
+    expires_in?: number;
     /**
      * `Bearer`.
      */
-    token_type: string;
+    token_type?: string;
     /**
      * Refresh token. Persist the one from every response; treat the previous one as dead.
      */
-    refresh_token: string;
+    refresh_token?: string;
     /**
      * Keycloak-style. `0` in Dexcom's example, which in Keycloak means no fixed expiry for an offline token. Lifetime unconfirmed.
      */

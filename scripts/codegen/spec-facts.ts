@@ -3,6 +3,7 @@
  * cannot carry. Used by the spec-metadata openapi-ts plugin; kept free of openapi-ts so they can be
  * tested on small documents.
  */
+import type { EnvelopeJsonType, ResponseEnvelope } from '../../src/core/response-envelope.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -143,4 +144,96 @@ export function sensitiveFacts(spec: SpecDocument): SensitiveFacts {
   }
   const sorted = (set: Set<string>) => [...set].sort();
   return { properties: sorted(properties), parameters: sorted(parameters), headers: sorted(headers), responsePaths: sorted(responsePaths) };
+}
+
+type JsonType = EnvelopeJsonType;
+
+const JSON_TYPES: readonly JsonType[] = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'];
+
+/**
+ * The 2xx envelope of every operation that answers JSON, by operationId: the body's top-level type,
+ * its required properties with their JSON types, and which properties are arrays of objects (the
+ * shape `src/core/response-envelope.ts` checks at run time). Operations without a 2xx JSON response
+ * (the OAuth login redirect) are left out.
+ *
+ * @example
+ * responseEnvelopes(spec).getDevicesV3;
+ * // { status: '200', type: ['object'], required: { recordType: ['string'], ..., records: ['array'] }, arraysOfObjects: ['records'] }
+ */
+export function responseEnvelopes(spec: SpecDocument): Record<string, ResponseEnvelope> {
+  const envelopes: Record<string, ResponseEnvelope> = {};
+  for (const item of Object.values(spec.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as Json | undefined;
+      if (!operation || typeof operation.operationId !== 'string') continue;
+      const success = successJsonSchema(spec, (operation.responses as Json | undefined) ?? {});
+      if (success) envelopes[operation.operationId] = envelopeOf(spec, success.status, success.schema);
+    }
+  }
+  return envelopes;
+}
+
+/** The first 2xx response (in status order) that has an `application/json` schema. */
+function successJsonSchema(spec: SpecDocument, responses: Json): { status: string; schema: unknown } | undefined {
+  for (const status of Object.keys(responses).filter((s) => /^2(\d\d|XX)$/i.test(s)).sort()) {
+    const response = resolveRef(spec, responses[status]) as Json | undefined;
+    const json = (response?.content as Json | undefined)?.['application/json'] as Json | undefined;
+    if (json?.schema !== undefined) return { status, schema: json.schema };
+  }
+  return undefined;
+}
+
+function envelopeOf(spec: SpecDocument, status: string, node: unknown): ResponseEnvelope {
+  const schema = resolveRef(spec, node) as Json;
+  const required: Record<string, JsonType[]> = {};
+  const properties = (schema.properties as Json | undefined) ?? {};
+  for (const name of (schema.required as string[] | undefined) ?? []) required[name] = jsonTypes(spec, properties[name]);
+  const arraysOfObjects = Object.entries(properties)
+    .filter(([, property]) => {
+      const resolved = resolveRef(spec, property) as Json | undefined;
+      const types = jsonTypes(spec, resolved);
+      return types.length === 1 && types[0] === 'array' && sameTypes(jsonTypes(spec, resolved?.items), ['object']);
+    })
+    .map(([name]) => name);
+  return { status, type: jsonTypes(spec, schema), required, arraysOfObjects };
+}
+
+/**
+ * The JSON types a schema admits, following `$ref` and `anyOf`/`oneOf` branches; an empty list
+ * when it admits any type (no `type`, or a branch without one).
+ */
+function jsonTypes(spec: SpecDocument, node: unknown, depth = 0): JsonType[] {
+  const schema = resolveRef(spec, node) as Json | undefined;
+  if (!schema || depth > 8) return [];
+  const declared = schema.type;
+  if (typeof declared === 'string' || Array.isArray(declared)) {
+    return ([] as unknown[]).concat(declared).filter((t): t is JsonType => JSON_TYPES.includes(t as JsonType));
+  }
+  const branches = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
+  if (!branches) return [];
+  const types = new Set<JsonType>();
+  for (const branch of branches) {
+    const branchTypes = jsonTypes(spec, branch, depth + 1);
+    if (branchTypes.length === 0) return [];
+    for (const type of branchTypes) types.add(type);
+  }
+  return [...types];
+}
+
+function sameTypes(a: JsonType[], b: JsonType[]): boolean {
+  return a.length === b.length && a.every((type) => b.includes(type));
+}
+
+/** Follows a local `$ref` (`#/components/...`) one or more levels; anything else is returned as is. */
+function resolveRef(spec: SpecDocument, node: unknown): unknown {
+  let current = node;
+  for (let depth = 0; depth < 8; depth++) {
+    const ref = (current as Json | undefined)?.$ref;
+    if (typeof ref !== 'string' || !ref.startsWith('#/')) return current;
+    current = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((value, key) => (value as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], spec);
+  }
+  return current;
 }
