@@ -9,6 +9,7 @@ import { MemoryCheckpointStore } from '../sync/memory-checkpoint-store.js';
 import { DeliveryWorker, type RelayEngineEvent } from './delivery/delivery-worker.js';
 import { type AddressResolver, createGuardUrl } from './delivery/ssrf-guard.js';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics.js';
+import { DEFAULT_RELAY_SCHEMA } from './management/migrations.js';
 import { relayDeliveryMigrations } from './outbox/delivery-migrations.js';
 import {
   DEFAULT_MAX_IDLE_INTERVAL_MS,
@@ -23,8 +24,6 @@ import { pollUser, type PollResult } from './polling/poll-user.js';
 import { PollQueue } from './queue/poll-queue.js';
 import type { DeliveryAttempt } from './relay-types.js';
 
-/** Default schema of the relay's tables. */
-export const DEFAULT_RELAY_SCHEMA = 'dexcom_relay';
 
 /** Options of {@link createRelayEngine}; `createRelay` passes its own through. */
 export interface RelayEngineOptions {

@@ -2,32 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database } from '../../src/stores/postgres/database.js';
-import { migrate, quoteSchema, type MigrationSet } from '../../src/stores/postgres/migrations.js';
+import { migrate, quoteSchema } from '../../src/stores/postgres/migrations.js';
+import { relayManagementMigrations } from '../../src/relay/management/migrations.js';
 import { relayDeliveryMigrations } from '../../src/relay/outbox/delivery-migrations.js';
 import { generateWebhookSecret } from '../../src/webhooks/index.js';
 import { postgresUrlOrSkip } from '../support/services.js';
-
-/** The management tables as the relay contract defines them (component `relay-management`). */
-export const managementTables: MigrationSet = {
-  component: 'relay-management',
-  migrations: [
-    {
-      version: 1,
-      sql: `
-CREATE TABLE {{schema}}.connections (
-  user_key text PRIMARY KEY, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
-  connected_at timestamptz, last_poll_at timestamptz, next_poll_at timestamptz, last_error text
-);
-CREATE TABLE {{schema}}.subscriptions (
-  id text PRIMARY KEY, url text NOT NULL, user_key text, events text[], record_types text[], secret text NOT NULL,
-  previous_secret text, previous_secret_expires_at timestamptz, status text NOT NULL DEFAULT 'enabled',
-  disabled_reason text, failing_since timestamptz, created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-`,
-    },
-  ],
-};
 
 /** A random schema holding the relay's tables on a shared database; `drop()` removes the schema. */
 export interface EngineDatabase {
@@ -52,7 +31,7 @@ export async function engineDatabaseKinds(): Promise<Array<[string, () => Promis
 /** A fresh random schema with the relay's tables on `database`. */
 export async function engineSchema(database: Database): Promise<EngineDatabase> {
   const schemaName = `relay_test_${randomBytes(6).toString('hex')}`;
-  await migrate(database, schemaName, managementTables);
+  await migrate(database, schemaName, relayManagementMigrations);
   await migrate(database, schemaName, relayDeliveryMigrations);
   return {
     database,
