@@ -18,8 +18,9 @@ import { type DexcomEnvironment, resolveEndpoint } from './environments.js';
 import { DexcomConfigurationError } from './core/errors.js';
 import { resolveClientCredentials } from './oauth/credentials.js';
 import { DexcomOAuth } from './oauth/dexcom-oauth.js';
+import { createTokenApi } from './oauth/token-pipeline.js';
 import type { OAuthOptions } from './oauth/oauth-options.js';
-import { assertUserKey } from './oauth/token-store.js';
+import { assertUserKey } from './user-key.js';
 import { handOverParsedBody } from './parsed-body-handoff.js';
 import { createClientFetch } from './pipeline.js';
 import { VERSION } from './version.js';
@@ -188,7 +189,23 @@ export class DexcomApiClient {
     // still possible); this hands that value to the generated code instead of parsing it again.
     this.httpClient.interceptors.response.use(handOverParsedBody);
     this.api = new DexcomApi({ client: this.httpClient });
-    this.#oauth = view ? view.parent.#oauth : oauth && new DexcomOAuth({ api: this.api, baseUrl, options: oauth });
+    this.#oauth = view
+      ? view.parent.#oauth
+      : oauth &&
+        new DexcomOAuth({
+          api: createTokenApi({
+            baseUrl,
+            events: this.events,
+            timeout: options.timeout,
+            correlation,
+            userAgent: options.userAgent ?? `dexcom-api-client/${VERSION}`,
+            retry: oauth.refreshRetry,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          }),
+          baseUrl,
+          events: this.events,
+          options: oauth,
+        });
   }
 
   /**

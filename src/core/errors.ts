@@ -58,7 +58,10 @@ export interface DexcomErrorFields {
     readonly maxQueue: number;
   };
   invalid_response: {};
-  reauthorization_required: {};
+  reauthorization_required: {
+    /** Why the user must sign in again. Default `invalid_grant`. */
+    readonly reason: ReauthorizationReason;
+  };
   environment_mismatch: {
     /** Base URL of the environment that issued the stored tokens. */
     readonly tokenEnvironment: string;
@@ -67,6 +70,16 @@ export interface DexcomErrorFields {
   };
   token_store: {};
 }
+
+/**
+ * Why a user must sign in again:
+ * - `invalid_grant`: the token endpoint rejected the refresh token or code (revoked, expired, used);
+ * - `refresh_answer_lost`: a refresh request reached the server but its answer was lost (a reset,
+ *   a timeout, a 5xx after the server rotated the token), and the refresh token was then rejected:
+ *   the SDK lost the rotation, the user did not revoke access;
+ * - `no_tokens`: nothing is stored for the user (never signed in, or disconnected).
+ */
+export type ReauthorizationReason = 'invalid_grant' | 'refresh_answer_lost' | 'no_tokens';
 
 /** Machine-readable kind of a {@link DexcomError}: a bounded set, safe as a metrics label. */
 export type DexcomErrorCode = keyof DexcomErrorFields;
@@ -109,7 +122,7 @@ export const DEXCOM_ERROR_KINDS: { readonly [C in DexcomErrorCode]: DexcomErrorK
   circuit_open: { className: 'DexcomCircuitOpenError', retryable: true, fields: { retryAt: undefined } },
   queue_full: { className: 'DexcomQueueFullError', retryable: true, fields: { maxQueue: undefined } },
   invalid_response: { className: 'DexcomInvalidResponseError', retryable: true, fields: {} },
-  reauthorization_required: { className: 'DexcomReauthorizationRequiredError', retryable: false, fields: {} },
+  reauthorization_required: { className: 'DexcomReauthorizationRequiredError', retryable: false, fields: { reason: 'invalid_grant' } },
   environment_mismatch: {
     className: 'DexcomEnvironmentMismatchError',
     retryable: false,
@@ -138,10 +151,13 @@ export interface DexcomErrorDetails {
   cause?: unknown;
 }
 
-/** Fields optional when constructing: those that may be `undefined`, and those the table gives a default (`network.requestSent`, true). */
+/**
+ * Fields optional when constructing: those that may be `undefined`, and those the table gives a
+ * default (`network.requestSent`, true; `reauthorization_required.reason`, `invalid_grant`).
+ */
 type OptionalKey<C extends DexcomErrorCode, K extends keyof DexcomErrorFields[C]> = undefined extends DexcomErrorFields[C][K]
   ? K
-  : C extends 'network'
+  : C extends 'network' | 'reauthorization_required'
     ? K
     : never;
 
@@ -322,7 +338,7 @@ export class DexcomQueueFullError extends errorKind('queue_full') {}
  */
 export class DexcomInvalidResponseError extends errorKind('invalid_response') {}
 
-/** The refresh token was rejected (`invalid_grant`): the user must sign in again. */
+/** The user must sign in again; `reason` says why (see {@link ReauthorizationReason}). */
 export class DexcomReauthorizationRequiredError extends errorKind('reauthorization_required') {}
 
 /**

@@ -9,3 +9,4 @@
  * await mock.close();
  */
 export { DEXCOM_SPEC_PATH, startPrismMock, type PrismMock, type PrismMockOptions } from './prism-mock.js';
+export { tokenStoreConformance, type TokenStoreFixture, type TokenStoreTestApi } from './conformance/token-store.js';
