@@ -152,6 +152,9 @@ interface Waiter {
   announced: boolean;
 }
 
+/** Name of the rate limiter's layer in the pipeline (see `src/client-pipeline.ts`). */
+export const RATE_LIMITER_LAYER = 'rate-limiter';
+
 /**
  * Creates the rate limiter of one client. Create it once per client (never per call, never at
  * module level) and put its `middleware` in the pipeline; `events` is the client's bus.
