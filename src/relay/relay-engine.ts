@@ -5,7 +5,7 @@ import { DexcomConfigurationError } from '../core/errors.js';
 import type { Database } from '../stores/postgres/database.js';
 import { migrate, quoteSchema } from '../stores/postgres/migrations.js';
 import type { CheckpointStore } from '../sync/checkpoint.js';
-import { MemoryCheckpointStore } from '../sync/memory-checkpoint-store.js';
+import { PostgresCheckpointStore } from '../stores/postgres/checkpoint-store.js';
 import { DeliveryWorker, type RelayEngineEvent } from './delivery/delivery-worker.js';
 import { type AddressResolver, createGuardUrl } from './delivery/ssrf-guard.js';
 import { createRelayMetrics, type RelayMetrics } from './metrics/relay-metrics.js';
@@ -42,7 +42,7 @@ export interface RelayEngineOptions {
   readonly quotaHeadroom?: number;
   /** Allow webhooks to loopback and private addresses (never cloud metadata). Default false. */
   readonly allowPrivateTargets?: boolean;
-  /** Sync checkpoints. Default in memory: after a restart users are read again from the start, and the outbox drops what it already holds. */
+  /** Sync checkpoints. Default: a `PostgresCheckpointStore` in `schema` of `database`. */
   readonly checkpointStore?: CheckpointStore;
   readonly logger?: LoggerLike;
   /** A prom-client registry for the relay's metrics. Default: a new private one. */
@@ -134,7 +134,8 @@ export async function createRelayEngine(options: RelayEngineOptions): Promise<Re
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   const state = new PollStateStore(options.database, quoted);
-  const checkpointStore = options.checkpointStore ?? new MemoryCheckpointStore();
+  // Checkpoints live next to the outbox, so a restart resumes where each user's sync stopped.
+  const checkpointStore = options.checkpointStore ?? new PostgresCheckpointStore({ database: options.database, schema });
   let scheduler: PollScheduler | undefined;
   const pollNow = (userKey: string): Promise<PollResult> =>
     pollUser(userKey, {
