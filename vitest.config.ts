@@ -13,9 +13,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // The fleet stores against embedded PGlite (always) and the real PostgreSQL and Redis servers.
-      { extends: true, test: { name: 'stores', include: ['test/stores/**/*.test.ts'] } },
+      // Starting an embedded PGlite takes seconds on a busy machine: these suites get more time.
+      { extends: true, test: { name: 'stores', include: ['test/stores/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       // The webhook relay: library, HTTP API, delivery, and the service as a child process.
-      { extends: true, test: { name: 'relay', include: ['test/relay/**/*.test.ts'] } },
+      { extends: true, test: { name: 'relay', include: ['test/relay/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         extends: true,
         test: {

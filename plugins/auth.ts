@@ -1,4 +1,4 @@
-import { DexcomCircuitOpenError, DexcomConfigurationError } from '../src/core/errors.js';
+import { DexcomConfigurationError } from '../src/core/errors.js';
 import { isLoopbackHost } from '../src/core/loopback.js';
 import { callSignalOf, discardBody, raceAbort } from './abort.js';
 import type { CallContext, Middleware } from '../src/core/middleware.js';
@@ -65,10 +65,6 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     try {
       renewed = await untilAborted(source.renew(issued), request, context);
     } catch (error) {
-      // A half-open breaker rejects the nested token call while this call is its probe. Returning
-      // the 401 lets the probe finish (the server answered, so it is up) instead of re-opening the
-      // circuit on every probe; the next call refreshes once the circuit is closed.
-      if (error instanceof DexcomCircuitOpenError) return response;
       discardBody(response);
       throw error;
     }
@@ -76,39 +72,6 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     discardBody(response);
     spare.headers.set('authorization', `Bearer ${checkToken(renewed, context)}`);
     return next(spare, context);
-  };
-}
-
-/**
- * Options of {@link tokenPreflight}.
- *
- * @example
- * const options: TokenPreflightOptions = { requiresAuth: (op) => op !== 'postToken' };
- */
-export interface TokenPreflightOptions {
-  /** Whether an operation needs a token. Default: all do. */
-  requiresAuth?: (operationId: string) => boolean;
-}
-
-/**
- * Asks the call's `context.tokenSource` for a token once, before the retry layer and the circuit
- * breaker see the call, so an expiring OAuth token is refreshed as a call of its own. Without this
- * step the token request would run inside the data call's breaker slot, and a half-open breaker
- * (one probe at a time) would reject it for as long as tokens keep expiring. Calls without a
- * `tokenSource` (the client's own `accessToken`) pass straight through: a provider function is
- * called per attempt by {@link bearerAuth} only.
- *
- * @example
- * const layers = [callObserver(), totalDeadline(t), tokenPreflight({ requiresAuth }), retry(r)];
- */
-export function tokenPreflight(options: TokenPreflightOptions = {}): Middleware {
-  const { requiresAuth = () => true } = options;
-  return (next) => async (request, context) => {
-    const source = context.tokenSource;
-    if (source !== undefined && requiresAuth(context.operationId) && !request.headers.has('authorization')) {
-      await untilAborted(source.token(), request, context);
-    }
-    return next(request, context);
   };
 }
 

@@ -6,12 +6,14 @@ import {
 } from '../src/core/errors.js';
 import { errorFromResponse } from '../src/core/http-errors.js';
 import type { CallContext, Middleware } from '../src/core/middleware.js';
+import { scrubError, sentValues } from '../src/core/sent-values.js';
 
 /**
- * The outermost layer: sees each logical call once. It turns a final non-2xx response (status 400
- * and above; a 3xx is passed on, since redirects are never followed) into a typed
- * {@link DexcomError}, makes sure anything else thrown below is a DexcomError too, and emits
- * `call-end` with the outcome and duration.
+ * The outermost layer: sees each logical call once. It turns a final response that is not 2xx (a
+ * 3xx included: redirects are never followed, so one is a failure) into a typed
+ * {@link DexcomError}, makes sure anything else thrown below is a DexcomError too, scrubs every
+ * value the call sent (token, query values, form fields) out of that error, and emits `call-end`
+ * with the outcome and duration.
  *
  * @example
  * const layers = [callObserver(), retry, wireObserver()];
@@ -19,19 +21,34 @@ import type { CallContext, Middleware } from '../src/core/middleware.js';
 export function callObserver(): Middleware {
   return (next) => async (request, context) => {
     const started = performance.now();
+    // A body goes on the wire once; only the token request has one, and it is the request whose
+    // answer most often echoes what it was sent, so a copy is kept to scrub its error.
+    const sentBody = request.body === null ? undefined : request.clone();
     let status: number | undefined;
     try {
       const response = await next(request, context);
       status = response.status;
-      if (response.status >= 400) throw await errorFromResponse(response, context);
+      if (status >= 300 || status < 200) throw await errorFromResponse(response, context);
       emitCallEnd(context, started, status);
       return response;
     } catch (error) {
-      const typed = toDexcomError(error, context);
+      const typed = scrubError(toDexcomError(error, context), await sentValuesOf(request, context, sentBody));
       emitCallEnd(context, started, typed.status ?? status, typed);
       throw typed;
     }
   };
+}
+
+/** What the call sent: the last attempt's headers (the token is set per attempt), the URL, the body. */
+async function sentValuesOf(request: Request, context: CallContext, sentBody: Request | undefined): Promise<string[]> {
+  let bodyText: string | undefined;
+  try {
+    bodyText = await sentBody?.text();
+  } catch {
+    bodyText = undefined;
+  }
+  const sent = context.sentRequest;
+  return sentValues({ headers: sent?.headers ?? request.headers, url: request.url }, bodyText);
 }
 
 function emitCallEnd(context: CallContext, started: number, status?: number, error?: DexcomError): void {

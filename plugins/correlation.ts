@@ -1,4 +1,4 @@
-import { DexcomConfigurationError } from '../src/core/errors.js';
+import { DexcomConfigurationError, DexcomValidationError } from '../src/core/errors.js';
 import type { Middleware } from '../src/core/middleware.js';
 
 /**
@@ -28,6 +28,30 @@ export interface ResolvedCorrelationOptions {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A correlation id the SDK sends and logs: 1 to 128 visible ASCII characters. Anything else (CR or
+ * LF above all: header injection) would either break the header or forge log lines.
+ */
+const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Checks a caller's correlation id before anything is sent and returns it; throws a
+ * `DexcomValidationError` (that does not repeat the value) instead of the `TypeError` that
+ * `Headers` would throw for CR, LF or NUL, or a header that would forge log lines.
+ *
+ * @example
+ * checkCorrelationId('job-42');   // 'job-42'
+ * checkCorrelationId('a\r\nb: c'); // throws DexcomValidationError
+ */
+export function checkCorrelationId(id: string): string {
+  if (typeof id !== 'string' || !CORRELATION_ID.test(id)) {
+    throw new DexcomValidationError(
+      `correlationId must be 1 to 128 visible ASCII characters (no spaces, CR or LF), e.g. { correlationId: 'job-42' } (got ${typeof id === 'string' ? `${id.length} characters` : typeof id})`,
+    );
+  }
+  return id;
+}
 
 /**
  * Validates the correlation options once, at construction. `false` turns the headers off (the id

@@ -1,7 +1,8 @@
 import { sensitiveFields } from '../generated/dexcom-spec-metadata.gen.js';
+import { PUBLIC_PARAMETERS, REDACTED, scrubText, sentValues } from '../src/core/sent-values.js';
 
 /** What replaces every value that is not allowed into a log line. */
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
 
 /**
  * Request and response headers whose values may be logged. Everything else (Authorization,
@@ -25,10 +26,8 @@ export const LOGGABLE_HEADERS: ReadonlySet<string> = new Set([
   'x-ratelimit-reset',
 ]);
 
-/** Query parameters whose values may be logged; the spec's `x-sensitive` parameters never are. */
-export const LOGGABLE_QUERY_PARAMETERS: ReadonlySet<string> = new Set(
-  ['startDate', 'endDate', 'lastSyncTime', 'response_type', 'scope'].filter((name) => !(sensitiveFields.parameters as readonly string[]).includes(name)),
-);
+/** Query parameters whose values may be logged (the core's list of parameters that are not secrets); the spec's `x-sensitive` parameters never are. */
+export const LOGGABLE_QUERY_PARAMETERS: ReadonlySet<string> = PUBLIC_PARAMETERS;
 
 const SENSITIVE_PROPERTIES: ReadonlySet<string> = new Set([
   ...sensitiveFields.properties,
@@ -132,39 +131,29 @@ function copyRedacted(node: unknown, secrets: readonly string[], depth: number):
 }
 
 /**
- * Cuts every known secret out of a string.
+ * Cuts every known secret out of a string (the core's `scrubText`).
  *
  * @example
  * scrub('token abc123 rejected', ['abc123']); // 'token [REDACTED] rejected'
  */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out;
-}
+export const scrub: (text: string, secrets: readonly string[]) => string = scrubText;
 
 /**
- * The secrets a request carries, to cut out of whatever the server echoes: the bearer token, the
- * values of query parameters that may not be logged, and the sensitive fields of a form or JSON
- * body (client secret, code, refresh token).
+ * The secrets a request carries, to cut out of whatever the server echoes: every value it sent
+ * (the bearer token, query values, every form field) but the public parameters, as the core's
+ * `sentValues` collects them.
  *
  * @example
- * await requestSecrets(new Request('http://x/t', { headers: { authorization: 'Bearer abc' } })); // ['abc']
+ * await requestSecrets(new Request('http://x/t', { headers: { authorization: 'Bearer abc1' } })); // ['Bearer abc1', 'abc1']
  */
 export async function requestSecrets(request: Request): Promise<string[]> {
-  const secrets: string[] = [];
-  const authorization = request.headers.get('authorization');
-  if (authorization) secrets.push(authorization, authorization.replace(/^\S+\s+/, ''));
-  new URL(request.url).searchParams.forEach((value, name) => {
-    if (!LOGGABLE_QUERY_PARAMETERS.has(name)) secrets.push(value);
-  });
-  const body = await parsedBodyOf(request);
-  if (typeof body === 'object') {
-    const found = new Set<string>();
-    collectSensitiveValues(body.value, found, 0);
-    secrets.push(...found);
+  let body: string | undefined;
+  try {
+    body = request.body === null ? undefined : await request.clone().text();
+  } catch {
+    body = undefined;
   }
-  return secrets;
+  return sentValues(request, body);
 }
 
 /**

@@ -302,7 +302,7 @@ function retryReasonOf(outcome: Outcome, statuses: ReadonlySet<number>): RetryRe
   if (outcome.error instanceof DexcomNetworkError) return 'network';
   if (outcome.error instanceof DexcomTimeoutError && outcome.error.scope === 'attempt') return 'timeout';
   // A 2xx whose body arrived truncated or garbled is as transient as a dropped connection.
-  if (outcome.error instanceof DexcomInvalidResponseError) return 'invalid-response';
+  if (outcome.error instanceof DexcomInvalidResponseError && outcome.error.retryable) return 'invalid-response';
   return undefined;
 }
 

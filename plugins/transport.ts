@@ -1,4 +1,5 @@
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../src/core/errors.js';
+import { constants } from 'node:buffer';
+import { DexcomInvalidResponseError, DexcomNetworkError, DexcomRedirectError } from '../src/core/errors.js';
 import type { CallContext, FetchLike } from '../src/core/middleware.js';
 import { ParsedJsonResponse } from './parsed-json-response.js';
 
@@ -6,6 +7,13 @@ import { ParsedJsonResponse } from './parsed-json-response.js';
 export interface TransportOptions {
   /** The fetch implementation that goes on the wire. Default: the global `fetch` (undici). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Largest body read, in bytes; a longer one fails the attempt with a non-retryable
+   * {@link DexcomInvalidResponseError}. Default and maximum: the longest string the runtime can
+   * hold (`buffer.constants.MAX_STRING_LENGTH`, 512 MB on 64-bit V8), since the body must become
+   * one to be parsed.
+   */
+  maxBodyBytes?: number;
 }
 
 /** Decoding without `stream` keeps no state between calls, so one decoder serves every response. */
@@ -14,14 +22,25 @@ const TEXT_DECODER = new TextDecoder();
 /** Socket errors that prove nothing was written to the server, so even a POST may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/** Bodies past this length cannot be decoded into a string, so they cannot be read at all. */
+const MAX_BODY_BYTES = constants.MAX_STRING_LENGTH;
+
+/** Thrown by `readBody` when a body passes the limit; turned into the attempt's error by the transport. */
+class BodyTooLarge {
+  constructor(readonly limit: number) {}
+}
+
 /**
  * The innermost layer: sends one attempt and returns a complete response or a typed error.
  *
- * - Redirects are never followed (`redirect: 'manual'`): the Dexcom API does not redirect data
- *   calls, and following one could carry the bearer token to another host.
+ * - Redirects are never followed (`redirect: 'manual'`; undici then returns the real 3xx, not an
+ *   opaque-redirect): the Dexcom API does not redirect its calls, and following one could carry the
+ *   bearer token to another host. The call observer turns the 3xx into a `DexcomRedirectError`.
  * - The body is read in full here, so a connection dropped mid-response fails this attempt with a
  *   {@link DexcomNetworkError} the retry layer can act on, and a 2xx whose body is not the JSON the
  *   API promises (truncated, an HTML error page) fails with a {@link DexcomInvalidResponseError}.
+ *   A body over `maxBodyBytes` (512 MB) fails with a non-retryable one, before it is read when
+ *   `Content-Length` announces it.
  * - The wire request is aborted by the attempt's signal (`context.attemptSignal`, else
  *   `context.signal`, else the request's own); when it fired, its reason is thrown: the layer that
  *   aborted (a timeout, the caller) put there the error that says why.
@@ -32,6 +51,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
  */
 export function fetchTransport(options: TransportOptions = {}): FetchLike {
   const send = options.fetch ?? globalThis.fetch;
+  const maxBodyBytes = Math.min(options.maxBodyBytes ?? MAX_BODY_BYTES, MAX_BODY_BYTES);
   return async (request, context) => {
     // The timeout layers publish their signals on the context rather than rebuilding the request;
     // fetch takes the signal from `init` instead of the request's own.
@@ -42,10 +62,13 @@ export function fetchTransport(options: TransportOptions = {}): FetchLike {
     } catch (error) {
       throw signal.aborted ? abortReason(signal, error) : networkError(error, context, 'sending the request');
     }
+    // A spec-following fetch (not undici) answers a manual redirect with an opaque status-0 response.
+    if (response.status === 0) throw opaqueRedirect(context);
     let body: Uint8Array<ArrayBuffer>;
     try {
-      body = await readBody(response);
+      body = await readBody(response, maxBodyBytes);
     } catch (error) {
+      if (error instanceof BodyTooLarge) throw tooLarge(response, context, error.limit);
       throw signal.aborted ? abortReason(signal, error) : networkError(error, context, 'reading the response body', true);
     }
     const init = { status: response.status, statusText: response.statusText, headers: response.headers };
@@ -65,16 +88,25 @@ export function fetchTransport(options: TransportOptions = {}): FetchLike {
  * (into a fresh ArrayBuffer); for a page of egvs that copy cost more than all the resilience
  * layers together.
  */
-async function readBody(response: Response): Promise<Uint8Array<ArrayBuffer>> {
+async function readBody(response: Response, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   if (response.body === null) return new Uint8Array(0);
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > limit) {
+    void response.body.cancel().catch(() => {});
+    throw new BodyTooLarge(limit);
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
     length += value.byteLength;
+    if (length > limit) {
+      void reader.cancel().catch(() => {});
+      throw new BodyTooLarge(limit);
+    }
+    chunks.push(value);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
@@ -100,6 +132,23 @@ function invalidResponse(response: Response, context: CallContext, problem: stri
   return new DexcomInvalidResponseError(
     `${context.method} ${context.pathTemplate} returned HTTP ${response.status} with ${problem}`,
     { status: response.status, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
+  );
+}
+
+/** Nothing about the target is known: only that the server redirected. */
+function opaqueRedirect(context: CallContext): DexcomRedirectError {
+  return new DexcomRedirectError(`${context.method} ${context.pathTemplate} answered a redirect the SDK does not follow (opaque: no status or location)`, {
+    attempts: context.attempts,
+    operationId: context.operationId,
+    invocationId: context.invocationId,
+  });
+}
+
+/** Not transient: the same body would be as large again, and a retry would read it again. */
+function tooLarge(response: Response, context: CallContext, limit: number): DexcomInvalidResponseError {
+  return new DexcomInvalidResponseError(
+    `${context.method} ${context.pathTemplate} returned HTTP ${response.status} with a body over ${limit} bytes, too large to read`,
+    { status: response.status, retryable: false, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
   );
 }
 

@@ -4,7 +4,8 @@ import type { Middleware } from '../src/core/middleware.js';
 /**
  * Records every wire attempt in `context.attempts` (status or error, duration) and emits the
  * `attempt` and `attempt-end` events that logging and metrics subscribe to. Sits just above the
- * transport, so it sees each attempt exactly once, retries included.
+ * transport, so it sees each attempt exactly once, retries included, and the request as sent (token
+ * included): it leaves that on `context.sentRequest` for the call observer's scrub.
  *
  * @example
  * const layers = [retry, wireObserver()]; // one record per attempt in context.attempts
@@ -12,6 +13,9 @@ import type { Middleware } from '../src/core/middleware.js';
 export function wireObserver(): Middleware {
   return (next) => async (request, context) => {
     const { invocationId, operationId, method, pathTemplate, attempt, events } = context;
+    // Kept (a reference, no copy) so the call observer can scrub the token this attempt carried
+    // out of an error the server echoed it into.
+    context.sentRequest = request;
     events.emit('attempt', { invocationId, operationId, method, pathTemplate, attempt });
     const started = performance.now();
     try {

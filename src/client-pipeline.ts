@@ -1,4 +1,4 @@
-import { bearerAuth, tokenPreflight } from '../plugins/auth.js';
+import { bearerAuth } from '../plugins/auth.js';
 import { type AccessTokenProvider } from './core/token-source.js';
 import { callObserver } from '../plugins/call-observer.js';
 import { type CircuitBreaker, type CircuitBreakerOptions, createCircuitBreaker, resolveCircuitBreakerOptions } from '../plugins/circuit-breaker.js';
@@ -47,11 +47,10 @@ export interface Pipeline {
  *
  * 1. call observer: typed errors for final failures, `call-end`
  * 2. total deadline: one signal for the whole call, the caller's signal linked in
- *    then token preflight: a `forUser()` call's expiring OAuth token is refreshed here, as a call
- *    of its own, so the token request never waits inside this call's circuit-breaker slot
  * 3. retry: the only layer that sends again
  * 4. circuit breaker: counts every wire attempt; 429 never trips it
- * 5. auth: bearer token per attempt
+ * 5. auth: bearer token per attempt (an OAuth refresh runs here, through the token calls' own
+ *    pipeline, so it never needs a breaker slot or a limiter token)
  * 6. rate limiter: every wire request takes a token, retries included; then the breaker's gate,
  *    so a request that waited in the queue while the circuit opened is not sent
  * 7. correlation headers: the call's id and the attempt number
@@ -73,7 +72,6 @@ export function createPipeline(options: PipelineOptions, events: PipelineEvents)
   const layers: Middleware[] = [
     callObserver(),
     totalDeadline(timeouts),
-    tokenPreflight({ requiresAuth: options.requiresAuth }),
     ...(retryOptions ? [retry(retryOptions)] : []),
     ...(breaker ? [breaker.middleware] : []),
     bearerAuth({ accessToken: options.accessToken, requiresAuth: options.requiresAuth }),

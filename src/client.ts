@@ -4,7 +4,7 @@ import { DexcomApi } from '../generated/sdk.gen.js';
 import type { Alert, Calibration, DataRangeResponse, Device, Egv, Event } from '../generated/types.gen.js';
 import type { AccessTokenProvider } from './core/token-source.js';
 import type { CircuitBreakerOptions, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
-import { type CorrelationOptions, resolveCorrelationOptions } from '../plugins/correlation.js';
+import { checkCorrelationId, type CorrelationOptions, resolveCorrelationOptions } from '../plugins/correlation.js';
 import { PipelineEvents } from './core/events.js';
 import type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
 import type { RetryOptions } from '../plugins/retry.js';
@@ -18,8 +18,9 @@ import { type DexcomEnvironment, resolveEndpoint } from './environments.js';
 import { DexcomConfigurationError } from './core/errors.js';
 import { resolveClientCredentials } from './oauth/credentials.js';
 import { DexcomOAuth } from './oauth/dexcom-oauth.js';
+import { createTokenApi } from './oauth/token-pipeline.js';
 import type { OAuthOptions } from './oauth/oauth-options.js';
-import { assertUserKey } from './oauth/token-store.js';
+import { assertUserKey } from './user-key.js';
 import { handOverParsedBody } from './parsed-body-handoff.js';
 import { createClientFetch } from './pipeline.js';
 import { VERSION } from './version.js';
@@ -188,7 +189,23 @@ export class DexcomApiClient {
     // still possible); this hands that value to the generated code instead of parsing it again.
     this.httpClient.interceptors.response.use(handOverParsedBody);
     this.api = new DexcomApi({ client: this.httpClient });
-    this.#oauth = view ? view.parent.#oauth : oauth && new DexcomOAuth({ api: this.api, baseUrl, options: oauth });
+    this.#oauth = view
+      ? view.parent.#oauth
+      : oauth &&
+        new DexcomOAuth({
+          api: createTokenApi({
+            baseUrl,
+            events: this.events,
+            timeout: options.timeout,
+            correlation,
+            userAgent: options.userAgent ?? `dexcom-api-client/${VERSION}`,
+            retry: oauth.refreshRetry,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          }),
+          baseUrl,
+          events: this.events,
+          options: oauth,
+        });
   }
 
   /**
@@ -310,7 +327,7 @@ export class DexcomApiClient {
     };
   }
 
-  #readRange<T extends { recordId: string; systemTime: string }>(
+  async #readRange<T extends { recordId: string; systemTime: string }>(
     operationId: WindowedOperation,
     start: Date,
     end: Date,
@@ -326,7 +343,7 @@ export class DexcomApiClient {
   #requestInit(options: ReadOptions): RequestInitOf {
     return {
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.correlationId ? { headers: { [this.#correlationHeader]: options.correlationId } } : {}),
+      ...(options.correlationId === undefined ? {} : { headers: { [this.#correlationHeader]: checkCorrelationId(options.correlationId) } }),
     };
   }
 

@@ -46,6 +46,11 @@ export interface CallContext {
    * just to carry a signal.
    */
   attemptSignal?: AbortSignal;
+  /**
+   * The latest wire attempt as sent (headers include the bearer token), set by the wire observer.
+   * Read only to scrub what a server echoes back out of the call's error; never log it.
+   */
+  sentRequest?: Request;
   /** Time the call started (epoch ms). */
   readonly startedAt: number;
   /** The client's event bus: resilience plugins emit, observers subscribe. */

@@ -1,35 +1,36 @@
+import { randomUUID } from 'node:crypto';
 import type { DexcomApi } from '../../generated/sdk.gen.js';
+import { raceAbort } from '../../plugins/abort.js';
 import type { IssuedToken, TokenSource } from '../core/token-source.js';
 import {
-  DexcomAbortError,
-  DexcomCircuitOpenError,
   DexcomConfigurationError,
-  DexcomNetworkError,
-  DexcomQueueFullError,
-  DexcomRateLimitError,
   DexcomReauthorizationRequiredError,
-  DexcomServerError,
-  DexcomTimeoutError,
+  isDexcomError,
+  type ReauthorizationReason,
 } from '../core/errors.js';
+import type { PipelineEvents } from '../core/events.js';
+import type { CallContext } from '../core/middleware.js';
+import { assertUserKey } from '../user-key.js';
 import { assertRedirectUri, type AuthorizationRequest, buildAuthorizationUrl } from './authorization-url.js';
 import type { ResolvedOAuthOptions } from './oauth-options.js';
+import { DexcomRefreshLockTimeoutError } from './refresh-lock.js';
 import { refreshDueAt } from './refresh-schedule.js';
-import { retryRefresh } from './refresh-retry.js';
 import { SingleFlight } from './single-flight.js';
 import { exchangeAuthorizationCode, refreshAccessToken } from './token-endpoint.js';
 import { StoredTokens } from './stored-tokens.js';
 import type { TokenRecord, TokenSet } from './token-record.js';
-import { assertUserKey } from './token-store.js';
 
 /**
  * What {@link DexcomOAuth} needs from its client (`DexcomApiClient` builds it for you).
  *
  * @example
- * const oauth = new DexcomOAuth({ api: dexcom.api, baseUrl: dexcom.baseUrl, options: resolveOAuthOptions(settings) });
+ * const oauth = new DexcomOAuth({ api: createTokenApi({ baseUrl, events, userAgent, retry }), events, baseUrl, options: resolveOAuthOptions(settings) });
  */
 export interface DexcomOAuthConfig {
-  /** The client's generated operations (token calls go through its pipeline, without a user's token). */
+  /** Generated operations for the token calls: the client builds them over their own small pipeline (`createTokenApi`). */
   readonly api: DexcomApi;
+  /** The client's event bus. */
+  readonly events: PipelineEvents;
   /** The client's base URL: the environment its tokens belong to. */
   readonly baseUrl: string;
   /** Validated `oauth` options. */
@@ -49,6 +50,18 @@ export interface TokenStatus {
   readonly connected: boolean;
   /** True when the refresh token was rejected: the user must sign in again. */
   readonly reauthorizationRequired: boolean;
+  /**
+   * Why the user must sign in again, when `reauthorizationRequired`: `invalid_grant` (revoked,
+   * expired or used elsewhere), `refresh_answer_lost` (a refresh answer was lost and the server had
+   * rotated the token: not the user's doing) or `no_tokens` (dropped).
+   */
+  readonly reauthorizationReason: ReauthorizationReason | undefined;
+  /**
+   * Set when the last refresh may have reached the server but its answer was lost: the refresh
+   * token may be dead. The next refresh tries it once; `invalid_grant` then means
+   * `refresh_answer_lost`, success clears this.
+   */
+  readonly refreshAnswerLostAt: Date | undefined;
   /** When the stored access token expires. */
   readonly expiresAt: Date | undefined;
   /** Base URL of the environment that issued the stored tokens. */
@@ -85,9 +98,21 @@ export interface ExchangeCodeOptions {
  * - A rotated refresh token is saved (compare-and-set) before the new access token is used. When
  *   the store fails, the new tokens stay in memory, unused, and are saved first on the user's next
  *   call; the call fails with `DexcomTokenStoreError`.
+ * - A token request is sent again only when nothing reached the server (connection refused, DNS
+ *   failure). When a refresh may have reached the server and its answer is lost (a reset, a
+ *   timeout, a 5xx, a garbled 200), it is not re-sent: the record notes `refreshAnswerLostAt`
+ *   (see `status()`), an early refresh keeps using the still-valid token, other calls of this
+ *   client (the data call's own retries included) get the same error without a token request for
+ *   `refreshRetry.maxDelayMs`, and then the next refresh tries the same refresh token once more:
+ *   success clears the note, `invalid_grant` means the server had rotated it.
  * - `invalid_grant` re-reads the store (a newer record means another process won a rotation race),
- *   else marks the user and throws `DexcomReauthorizationRequiredError`; later calls fail fast
- *   until a sign-in saves new tokens.
+ *   else marks the user and throws `DexcomReauthorizationRequiredError` with `reason`
+ *   `refresh_answer_lost` after a lost answer, else `invalid_grant`; later calls fail fast until a
+ *   sign-in saves new tokens.
+ * - A 401 within `refreshCooldownMs` (60 s) of a refresh does not refresh again.
+ * - With a store that has `withRefreshLock` (PostgreSQL), one refresh per user runs at a time
+ *   across processes: a process that waited re-reads the record and uses the new token without a
+ *   token request.
  * - Tokens from another environment are refused before anything is sent
  *   (`DexcomEnvironmentMismatchError`).
  *
@@ -99,16 +124,23 @@ export interface ExchangeCodeOptions {
  */
 export class DexcomOAuth {
   readonly #api: DexcomApi;
+  readonly #events: PipelineEvents;
   readonly #baseUrl: string;
   readonly #options: ResolvedOAuthOptions;
   readonly #now: () => number;
   readonly #stored: StoredTokens;
-  readonly #refreshes = new SingleFlight<TokenRecord>();
-  /** Per user: a proactive refresh of this version failed for a passing reason; do not retry it before `until`. */
-  readonly #deferred = new Map<string, { readonly version: number; readonly until: number }>();
+  readonly #refreshes = new SingleFlight<RefreshOutcome>();
+  /**
+   * Per user: a refresh with this refresh token failed for a passing reason (`retryable`); it is
+   * not tried again before `until`. Meanwhile calls use the still-valid access token, or fail with
+   * the same error: so neither a burst of calls nor the data call's own retry layer re-sends a
+   * token request whose answer was lost.
+   */
+  readonly #failed = new Map<string, { readonly refreshToken: string; readonly error: unknown; readonly until: number }>();
 
   constructor(config: DexcomOAuthConfig) {
     this.#api = config.api;
+    this.#events = config.events;
     this.#baseUrl = config.baseUrl;
     this.#options = config.options;
     this.#now = config.now ?? Date.now;
@@ -155,7 +187,7 @@ export class DexcomOAuth {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const record = await this.#stored.saveSignIn(options.userKey, tokens);
-    this.#deferred.delete(options.userKey);
+    this.#failed.delete(options.userKey);
     return statusOf(record, this.#baseUrl);
   }
 
@@ -168,7 +200,7 @@ export class DexcomOAuth {
    */
   async forget(userKey: string): Promise<boolean> {
     assertUserKey(userKey);
-    this.#deferred.delete(userKey);
+    this.#failed.delete(userKey);
     return this.#stored.forget(userKey);
   }
 
@@ -180,7 +212,8 @@ export class DexcomOAuth {
    */
   async accessToken(userKey: string, options: { signal?: AbortSignal } = {}): Promise<string> {
     assertUserKey(userKey);
-    return (await untilAborted(this.#issue(userKey), options.signal)).value;
+    const work = this.#issue(userKey);
+    return (await (options.signal ? raceAbort(work, options.signal, this.#waitContext()) : work)).value;
   }
 
   /**
@@ -211,64 +244,118 @@ export class DexcomOAuth {
   }
 
   async #issue(userKey: string): Promise<IssuedToken> {
-    if (this.#stored.hasUnsaved(userKey)) return issued(await this.#refreshes.run(userKey, () => this.#refresh(userKey, undefined, false)));
+    if (this.#stored.hasUnsaved(userKey)) return issued(await this.#refreshOnce(userKey, undefined, false));
     const record = await this.#stored.read(userKey);
     const now = this.#now();
     if (now < this.#dueAt(userKey, record)) return issued(record);
-    const deferred = this.#deferred.get(userKey);
-    if (deferred?.version === record.version && now < deferred.until && now < record.expiresAt) return issued(record);
+    const failed = this.#failedFor(userKey, record, now);
+    if (failed) {
+      if (now < record.expiresAt) return issued(record);
+      throw failed.error;
+    }
     try {
-      return issued(await this.#refreshes.run(userKey, () => this.#refresh(userKey, record.version, false)));
+      return issued(await this.#refreshOnce(userKey, record.version, false));
     } catch (error) {
-      // Refreshing early failed for a passing reason and the token still works: use it, and do not
-      // hammer the token endpoint on every call before the retry delay has passed.
-      if (!isPassing(error) || this.#now() >= record.expiresAt) throw error;
-      this.#deferred.set(userKey, { version: record.version, until: this.#now() + this.#options.refreshRetry.maxDelayMs });
+      // A passing failure with a token that still works: use it (an early refresh).
+      if (!this.#holdOff(userKey, record, error) || this.#now() >= record.expiresAt) throw error;
       return issued(record);
     }
   }
 
   async #renew(userKey: string, rejected: IssuedToken): Promise<IssuedToken | undefined> {
     if (rejected.version === undefined) return undefined;
-    const record = await this.#refreshes.run(userKey, () => this.#refresh(userKey, rejected.version, true));
-    return record.version === rejected.version ? undefined : issued(record);
+    const current = await this.#stored.readRaw(userKey);
+    if (current !== undefined && this.#failedFor(userKey, current, this.#now())) return undefined;
+    let record: TokenRecord;
+    try {
+      record = await this.#refreshOnce(userKey, rejected.version, true);
+    } catch (error) {
+      if (current !== undefined) this.#holdOff(userKey, current, error);
+      throw error;
+    }
+    return record.version === rejected.version || record.accessToken === rejected.value ? undefined : issued(record);
+  }
+
+  /** One refresh for `userKey`, single-flight in this client and under the store's refresh lock. */
+  async #refreshOnce(userKey: string, seenVersion: number | undefined, rejected: boolean): Promise<TokenRecord> {
+    const outcome = await this.#refreshes.run(userKey, () =>
+      this.#stored.withRefreshLock(userKey, (tokens) => this.#refresh(tokens, userKey, seenVersion, rejected)),
+    );
+    // Failures come back as values, so marks written under the lock are committed, not rolled back.
+    if ('error' in outcome) throw outcome.error;
+    return outcome.record;
   }
 
   /**
-   * One refresh for `userKey`, run single-flight. `seenVersion` is the record the caller saw;
-   * `rejected` says the server answered 401 to it.
+   * The refresh itself, with the lock held. `seenVersion` is the record the caller saw; `rejected`
+   * says the server answered 401 to it.
    */
-  async #refresh(userKey: string, seenVersion: number | undefined, rejected: boolean): Promise<TokenRecord> {
-    const saved = await this.#stored.saveUnsaved(userKey);
-    if (saved) return saved;
-    const current = await this.#stored.read(userKey);
+  async #refresh(tokens: StoredTokens, userKey: string, seenVersion: number | undefined, rejected: boolean): Promise<RefreshOutcome> {
+    const saved = await tokens.saveUnsaved(userKey);
+    if (saved) return { record: saved };
+    const current = await tokens.read(userKey);
     const now = this.#now();
     // Check the store first: a newer record (another call or process refreshed) is used as is.
     const fresh = rejected ? current.version !== seenVersion && now < current.expiresAt : now < this.#dueAt(userKey, current);
-    if (fresh) return current;
+    if (fresh) return { record: current };
+    // A 401 right after a refresh is not fixed by another one (a server that rejects every token
+    // would otherwise rotate the user's tokens on every call): the 401 reaches the caller.
+    if (rejected && current.grant === 'refresh_token' && now - current.updatedAt < this.#options.refreshCooldownMs) return { record: current };
 
-    let tokens: TokenSet;
+    let set: TokenSet;
     try {
-      tokens = await retryRefresh(
-        () =>
-          refreshAccessToken(this.#api, {
-            clientId: this.#options.clientId,
-            clientSecret: this.#options.clientSecret,
-            refreshToken: current.refreshToken,
-            tokenPath: this.#options.tokenPath,
-          }),
-        this.#options.refreshRetry,
-      );
+      set = await refreshAccessToken(this.#api, {
+        clientId: this.#options.clientId,
+        clientSecret: this.#options.clientSecret,
+        refreshToken: current.refreshToken,
+        tokenPath: this.#options.tokenPath,
+      });
     } catch (error) {
-      if (!(error instanceof DexcomReauthorizationRequiredError)) throw error;
-      // Another writer (process) may have used the same refresh token first and saved the result.
-      const newer = await this.#stored.newerThan(userKey, current.version);
-      if (newer) return newer;
-      await this.#stored.markReauthorizationRequired(userKey, current);
-      throw error;
+      return this.#refreshFailed(tokens, userKey, current, error);
     }
-    this.#deferred.delete(userKey);
-    return this.#stored.saveRefreshed(userKey, current, tokens);
+    this.#failed.delete(userKey);
+    return { record: await tokens.saveRefreshed(userKey, current, set) };
+  }
+
+  /** What a failed token request means for the stored record, and the error the caller sees. */
+  async #refreshFailed(tokens: StoredTokens, userKey: string, current: TokenRecord, error: unknown): Promise<RefreshOutcome> {
+    if (error instanceof DexcomReauthorizationRequiredError) {
+      // Another writer (process) may have used the same refresh token first and saved the result.
+      const newer = await tokens.newerThan(userKey, current.version);
+      if (newer) return { record: newer };
+      const reason: ReauthorizationReason = current.refreshAnswerLostAt === undefined ? 'invalid_grant' : 'refresh_answer_lost';
+      await tokens.markReauthorizationRequired(userKey, current, reason);
+      return { error: reason === 'invalid_grant' ? error : answerLostError(error) };
+    }
+    if (answerMayBeLost(error)) await tokens.markRefreshAnswerLost(userKey, current);
+    return { error };
+  }
+
+  /** The passing failure of the last refresh with `record`'s refresh token, while it is held off. */
+  #failedFor(userKey: string, record: TokenRecord, now: number): { readonly error: unknown } | undefined {
+    const failed = this.#failed.get(userKey);
+    return failed !== undefined && failed.refreshToken === record.refreshToken && now < failed.until ? failed : undefined;
+  }
+
+  /** Holds further refreshes with `record`'s refresh token off for `refreshRetry.maxDelayMs` after a passing failure; true if it did. */
+  #holdOff(userKey: string, record: TokenRecord, error: unknown): boolean {
+    if (!passingFailure(error)) return false;
+    this.#failed.set(userKey, { refreshToken: record.refreshToken, error, until: this.#now() + this.#options.refreshRetry.maxDelayMs });
+    return true;
+  }
+
+  /** The call context of a wait for a token outside a call (`accessToken()`), for its abort error. */
+  #waitContext(): CallContext {
+    return {
+      invocationId: randomUUID(),
+      operationId: this.#options.tokenPath === 'v3' ? 'postTokenV3' : 'postToken',
+      method: 'POST',
+      pathTemplate: `/${this.#options.tokenPath}/oauth2/token`,
+      attempt: 1,
+      attempts: [],
+      startedAt: Date.now(),
+      events: this.#events,
+    };
   }
 
   #dueAt(userKey: string, record: TokenRecord): number {
@@ -287,6 +374,9 @@ export class DexcomOAuth {
   }
 }
 
+/** A refresh's result, as a value (see `#refreshOnce`). */
+type RefreshOutcome = { readonly record: TokenRecord } | { readonly error: unknown };
+
 function issued(record: TokenRecord): IssuedToken {
   return { value: record.accessToken, version: record.version };
 }
@@ -296,29 +386,55 @@ function statusOf(record: TokenRecord | undefined, baseUrl: string): TokenStatus
   return {
     connected: usable && record.environment === baseUrl,
     reauthorizationRequired: record?.reauthorizationRequired ?? false,
+    reauthorizationReason: record?.reauthorizationRequired ? (record.reauthorizationReason ?? 'invalid_grant') : undefined,
+    refreshAnswerLostAt: usable && record.refreshAnswerLostAt !== undefined ? new Date(record.refreshAnswerLostAt) : undefined,
     expiresAt: usable ? new Date(record.expiresAt) : undefined,
     environment: record?.environment,
     version: record?.version,
   };
 }
 
-/** Failures after which an early refresh may fall back on the still-valid current token. */
-function isPassing(error: unknown): boolean {
-  return [DexcomServerError, DexcomNetworkError, DexcomTimeoutError, DexcomRateLimitError, DexcomCircuitOpenError, DexcomQueueFullError].some(
-    (type) => error instanceof type,
-  );
+/**
+ * A refresh that failed with this is held off for a while, and an early one falls back on the
+ * still-valid current token: a transient failure (`retryable`), except a store failure, which must
+ * surface (refreshed tokens may be held back unsaved, and are saved on the next call). A
+ * refresh-lock timeout is transient: another process is refreshing.
+ */
+function passingFailure(error: unknown): boolean {
+  if (!isDexcomError(error) || !error.retryable) return false;
+  return error.code !== 'token_store' || error instanceof DexcomRefreshLockTimeoutError;
 }
 
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  const abortError = (): DexcomAbortError => new DexcomAbortError('Getting an access token was aborted by the caller', { cause: signal.reason });
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(abortError());
+/**
+ * True when the token request may have reached the server and no answer came back that says
+ * what it did: a network error after the request was written, a timeout, a 5xx or a 2xx whose
+ * body could not be read. The server may have rotated the refresh token.
+ */
+function answerMayBeLost(error: unknown): boolean {
+  if (!isDexcomError(error)) return false;
+  switch (error.code) {
+    case 'network':
+      return (error as { requestSent?: boolean }).requestSent !== false;
+    case 'timeout':
+    case 'server':
+    case 'invalid_response':
+      return error.attempts.length > 0;
+    default:
+      return false;
   }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+}
+
+function answerLostError(rejection: DexcomReauthorizationRequiredError): DexcomReauthorizationRequiredError {
+  return new DexcomReauthorizationRequiredError(
+    `The token endpoint rejected the refresh token (invalid_grant) after the answer to an earlier refresh was lost: ` +
+      `the server most likely rotated the token then, so the user did not revoke access but must sign in again`,
+    {
+      reason: 'refresh_answer_lost',
+      cause: rejection,
+      attempts: rejection.attempts,
+      ...(rejection.status === undefined ? {} : { status: rejection.status }),
+      ...(rejection.operationId === undefined ? {} : { operationId: rejection.operationId }),
+      ...(rejection.invocationId === undefined ? {} : { invocationId: rejection.invocationId }),
+    },
+  );
 }

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
 import { DexcomConfigurationError, DexcomTokenStoreError, isDexcomError } from '../core/errors.js';
 import { assertNextVersion, parseTokenRecord, type TokenRecord } from './token-record.js';
-import { assertUserKey, type TokenStore } from './token-store.js';
+import { assertUserKey } from '../user-key.js';
+import { KeyedMutex, type LockedTokenStore } from './refresh-lock.js';
+import type { TokenStore } from './token-store.js';
 
 /**
  * Options of {@link FileTokenStore}.
@@ -26,8 +28,9 @@ const FORMAT = 'dexcom-api-client/tokens@1';
  *   file, never a torn one, so a rotated refresh token is never half-saved.
  * - Writes of one instance are serialized (read, compare, write as one step), so concurrent
  *   `compareAndSet` calls in this process behave like a database's. Use one instance per file.
- * - No lock across processes: for several processes or machines, implement {@link TokenStore} over
- *   a database or Redis with an atomic compare-and-set.
+ * - The refresh lock is in-process only: for several processes or machines use
+ *   `PostgresTokenStore` (`dexcom-api-client/postgres`), or implement {@link TokenStore} over your
+ *   database with an atomic compare-and-set.
  *
  * @example
  * const tokenStore = new FileTokenStore({ path: '.dexcom-tokens.json' });
@@ -38,6 +41,7 @@ export class FileTokenStore implements TokenStore {
   readonly path: string;
   /** The last queued write; each write starts when the one before it settled. */
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #locks = new KeyedMutex();
 
   constructor(options: FileTokenStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') {
@@ -64,6 +68,18 @@ export class FileTokenStore implements TokenStore {
       await this.#write(users);
       return true;
     });
+  }
+
+  /**
+   * Runs `fn` while holding the user's refresh lock. The lock is in this process only (one
+   * instance per file): clients sharing this instance refresh a user once.
+   *
+   * @example
+   * await store.withRefreshLock('patient-42', async (locked) => locked.get('patient-42'));
+   */
+  withRefreshLock<T>(userKey: string, fn: (locked: LockedTokenStore) => Promise<T>): Promise<T> {
+    assertUserKey(userKey);
+    return this.#locks.run(userKey, () => fn(this));
   }
 
   #serialized<T>(work: () => Promise<T>): Promise<T> {

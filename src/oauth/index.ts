@@ -13,7 +13,9 @@ export { DexcomOAuth, type DexcomOAuthConfig, type ExchangeCodeOptions, type Tok
 export { FileTokenStore, type FileTokenStoreOptions } from './file-token-store.js';
 export { InMemoryTokenStore } from './memory-token-store.js';
 export { DEFAULT_OAUTH_TIMING, type OAuthOptions, type OAuthRefreshRetryOptions, resolveOAuthOptions, type ResolvedOAuthOptions } from './oauth-options.js';
+export { DexcomRefreshLockTimeoutError, type LockedTokenStore } from './refresh-lock.js';
 export { refreshDueAt } from './refresh-schedule.js';
+export { createTokenApi, type TokenApiOptions } from './token-pipeline.js';
 export { oauthErrorCode } from './token-error.js';
 export {
   type CodeExchangeOptions,

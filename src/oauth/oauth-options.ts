@@ -4,7 +4,10 @@ import { assertRedirectUri, type OAuthPathVersion } from './authorization-url.js
 import { assertTokenStore, type TokenStore } from './token-store.js';
 
 /**
- * How a failed refresh (5xx, network error, timeout, 429) is tried again.
+ * How a token request that never reached the server (connection refused, DNS failure) is sent
+ * again, by the client's retry engine. Nothing else is re-sent: a reset, a timeout, a 5xx or a
+ * garbled answer may come after the server rotated the refresh token, and a 429 fails the refresh
+ * at once (an early refresh then keeps the still-valid token).
  *
  * @example
  * new DexcomApiClient({ oauth: { clientId, clientSecret, tokenStore, refreshRetry: { maxAttempts: 5 } } });
@@ -69,8 +72,16 @@ export interface OAuthOptions {
    * @default 30_000
    */
   refreshJitterMs?: number;
-  /** Retries of a failed refresh. Default 3 requests, 1 s initial delay, 10 s cap. */
+  /** Re-sends of a token request that never reached the server. Default 3 requests, 1 s initial delay, 10 s cap. */
   refreshRetry?: OAuthRefreshRetryOptions;
+  /**
+   * After a refresh, a 401 for the new token within this many ms does not refresh again: the 401
+   * reaches the caller as `DexcomAuthError`. Without it, a server that answers 401 to everything
+   * would make every call rotate the user's tokens. Read from the stored record, so it holds across
+   * processes sharing a store. `0` turns it off.
+   * @default 60_000
+   */
+  refreshCooldownMs?: number;
 }
 
 /**
@@ -88,11 +99,13 @@ export interface ResolvedOAuthOptions {
   readonly refreshMarginMs: number;
   readonly refreshJitterMs: number;
   readonly refreshRetry: Readonly<Required<OAuthRefreshRetryOptions>>;
+  readonly refreshCooldownMs: number;
 }
 
 /**
  * Defaults applied by {@link resolveOAuthOptions}: `/v2` paths, refresh 5 min ± 30 s before expiry,
- * 3 token requests per refresh starting 1 s apart, at most 10 s.
+ * up to 3 token requests per refresh (only while none reached the server) starting 1 s apart, at
+ * most 10 s; no refresh on a 401 within 60 s of a refresh.
  *
  * @example
  * DEFAULT_OAUTH_TIMING.refreshMarginMs; // 300_000
@@ -102,6 +115,7 @@ export const DEFAULT_OAUTH_TIMING = {
   refreshMarginMs: 300_000,
   refreshJitterMs: 30_000,
   refreshRetry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 10_000 },
+  refreshCooldownMs: 60_000,
 } as const;
 
 const EXAMPLE = `{ oauth: { clientId: 'abc123', clientSecret: process.env.DEXCOM_CLIENT_SECRET, tokenStore: new FileTokenStore({ path: '.dexcom-tokens.json' }) } }`;
@@ -147,6 +161,7 @@ export function resolveOAuthOptions(input: OAuthOptions): ResolvedOAuthOptions {
     refreshMarginMs,
     refreshJitterMs,
     refreshRetry: resolveRefreshRetry(input.refreshRetry),
+    refreshCooldownMs: checkInteger(input.refreshCooldownMs ?? DEFAULT_OAUTH_TIMING.refreshCooldownMs, 'oauth.refreshCooldownMs', 0, DAY_MS, '{ refreshCooldownMs: 60_000 }'),
   };
 }
 

@@ -24,9 +24,4 @@ export class SingleFlight<T> {
     this.#running.set(key, task);
     return task;
   }
-
-  /** True while a task for `key` is running. */
-  has(key: string): boolean {
-    return this.#running.has(key);
-  }
 }

@@ -3,7 +3,9 @@ import {
   DexcomReauthorizationRequiredError,
   DexcomTokenStoreError,
   isDexcomError,
+  type ReauthorizationReason,
 } from '../core/errors.js';
+import type { LockedTokenStore } from './refresh-lock.js';
 import { parseTokenRecord, type TokenRecord, type TokenSet } from './token-record.js';
 import type { TokenStore } from './token-store.js';
 
@@ -24,20 +26,53 @@ interface UnsavedRecord {
  * const record = await tokens.read('patient-42'); // throws when the user must sign in again
  */
 export class StoredTokens {
-  readonly #store: TokenStore;
+  readonly #store: TokenStore | LockedTokenStore;
   readonly #environment: string;
   readonly #now: () => number;
-  readonly #unsaved = new Map<string, UnsavedRecord>();
+  readonly #unsaved: Map<string, UnsavedRecord>;
+  /** On a view under a refresh lock: the refreshed record it wrote, in case the commit fails. */
+  #refreshedUnderLock: UnsavedRecord | undefined;
 
   /**
    * @param store where the records live
    * @param environment base URL of the client: the only issuer whose tokens it may use
    * @param now clock (epoch ms). Default `Date.now`.
+   * @param unsaved internal: the held-back tokens a view under a refresh lock shares with its parent
    */
-  constructor(store: TokenStore, environment: string, now: () => number = Date.now) {
+  constructor(store: TokenStore | LockedTokenStore, environment: string, now: () => number = Date.now, unsaved = new Map<string, UnsavedRecord>()) {
     this.#store = store;
     this.#environment = environment;
     this.#now = now;
+    this.#unsaved = unsaved;
+  }
+
+  /**
+   * Runs `fn` with the user's refresh lock held when the store has one (`withRefreshLock`), else
+   * at once. `fn` gets the rules over the locked view of the store. When the lock's commit fails
+   * after refreshed tokens were written under it, those tokens are held back (never used unsaved)
+   * and saved first on the user's next call.
+   *
+   * @throws DexcomTokenStoreError (or `DexcomRefreshLockTimeoutError`) when the lock fails.
+   */
+  async withRefreshLock<T>(userKey: string, fn: (tokens: StoredTokens) => Promise<T>): Promise<T> {
+    const store = this.#store as Partial<TokenStore>;
+    if (typeof store.withRefreshLock !== 'function') return fn(this);
+    const views: StoredTokens[] = [];
+    try {
+      return await store.withRefreshLock(userKey, (locked) => {
+        const view = new StoredTokens(locked, this.#environment, this.#now, this.#unsaved);
+        views.push(view);
+        return fn(view);
+      });
+    } catch (error) {
+      const view = views[0];
+      const refreshed = view === undefined ? undefined : view.#refreshedUnderLock;
+      if (refreshed !== undefined) {
+        this.#unsaved.set(userKey, refreshed);
+        throw storeError('commit the refreshed tokens; they are kept in memory, unused, and saved first on the next call for this user', error);
+      }
+      throw isDexcomError(error) && error.code === 'token_store' ? error : storeError('hold the refresh lock', error);
+    }
   }
 
   /** The stored record as it is (validated shape), or `undefined`. */
@@ -62,6 +97,7 @@ export class StoredTokens {
     if (record === undefined) {
       throw new DexcomReauthorizationRequiredError(
         `No tokens are stored for this user: sign them in first (dexcom.oauth.authorizationUrl(), then dexcom.oauth.exchangeCode())`,
+        { reason: 'no_tokens' },
       );
     }
     if (record.environment !== this.#environment) {
@@ -72,9 +108,8 @@ export class StoredTokens {
       );
     }
     if (record.reauthorizationRequired) {
-      throw new DexcomReauthorizationRequiredError(
-        `This user's refresh token was rejected earlier (invalid_grant): sign them in again; calls fail until new tokens are saved`,
-      );
+      const reason = record.reauthorizationReason ?? 'invalid_grant';
+      throw new DexcomReauthorizationRequiredError(`${REASON_TEXT[reason]}: sign them in again; calls fail until new tokens are saved`, { reason });
     }
     return record;
   }
@@ -112,9 +147,10 @@ export class StoredTokens {
    */
   async saveRefreshed(userKey: string, current: TokenRecord, tokens: TokenSet): Promise<TokenRecord> {
     let expectedVersion = current.version;
-    let next = this.#record(tokens, current.environment, current.version + 1);
+    let next: TokenRecord = { ...this.#record(tokens, current.environment, current.version + 1), grant: 'refresh_token' };
     for (let tries = 0; tries < 3; tries += 1) {
       if (await this.#write(userKey, expectedVersion, next, 'save the refreshed tokens; they are kept in memory, unused, and saved first on the next call for this user')) {
+        this.#refreshedUnderLock = { expectedVersion, record: next };
         return next;
       }
       // Someone wrote first. Usable tokens of theirs win; a re-authorization mark does not, since
@@ -131,7 +167,7 @@ export class StoredTokens {
   async saveSignIn(userKey: string, tokens: TokenSet): Promise<TokenRecord> {
     for (let tries = 0; tries < 5; tries += 1) {
       const current = await this.readRaw(userKey);
-      const next = this.#record(tokens, this.#environment, (current?.version ?? 0) + 1);
+      const next: TokenRecord = { ...this.#record(tokens, this.#environment, (current?.version ?? 0) + 1), grant: 'authorization_code' };
       if (await this.#write(userKey, current?.version, next, 'save the new tokens; they are kept in memory and saved first on the next call for this user')) {
         this.#unsaved.delete(userKey);
         return next;
@@ -141,15 +177,42 @@ export class StoredTokens {
   }
 
   /**
-   * Marks the user for re-authorization over `used` and blanks the dead tokens. Best effort: when
-   * the mark cannot be written, the next call meets `invalid_grant` again and tries once more.
+   * Marks the user for re-authorization over `used`, with the reason, and blanks the dead tokens.
+   * Best effort: when the mark cannot be written, the next call meets `invalid_grant` again and
+   * tries once more.
    */
-  async markReauthorizationRequired(userKey: string, used: TokenRecord): Promise<void> {
-    const marked: TokenRecord = { ...used, accessToken: '', refreshToken: '', version: used.version + 1, reauthorizationRequired: true, updatedAt: this.#now() };
+  async markReauthorizationRequired(userKey: string, used: TokenRecord, reason: ReauthorizationReason): Promise<void> {
+    const { refreshAnswerLostAt: _lost, ...rest } = used;
+    const marked: TokenRecord = {
+      ...rest,
+      accessToken: '',
+      refreshToken: '',
+      version: used.version + 1,
+      reauthorizationRequired: true,
+      reauthorizationReason: reason,
+      updatedAt: this.#now(),
+    };
     try {
       await this.#store.compareAndSet(userKey, used.version, marked);
     } catch {
       // see above: best effort
+    }
+  }
+
+  /**
+   * Notes on the record that a refresh with its refresh token may have reached the server without
+   * an answer (the token may be rotated away). Best effort, like the re-authorization mark; the
+   * access token and its issue time stay as they are.
+   *
+   * @returns the noted record, or `undefined` when it could not be written.
+   */
+  async markRefreshAnswerLost(userKey: string, used: TokenRecord): Promise<TokenRecord | undefined> {
+    if (used.refreshAnswerLostAt !== undefined) return used;
+    const noted: TokenRecord = { ...used, version: used.version + 1, refreshAnswerLostAt: this.#now() };
+    try {
+      return (await this.#store.compareAndSet(userKey, used.version, noted)) ? noted : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -163,7 +226,16 @@ export class StoredTokens {
       const current = await this.readRaw(userKey);
       if (current === undefined) return false;
       if (current.reauthorizationRequired && current.accessToken === '' && current.refreshToken === '') return true;
-      const blank: TokenRecord = { ...current, accessToken: '', refreshToken: '', version: current.version + 1, reauthorizationRequired: true, updatedAt: this.#now() };
+      const { refreshAnswerLostAt: _lost, ...rest } = current;
+      const blank: TokenRecord = {
+        ...rest,
+        accessToken: '',
+        refreshToken: '',
+        version: current.version + 1,
+        reauthorizationRequired: true,
+        reauthorizationReason: 'no_tokens',
+        updatedAt: this.#now(),
+      };
       try {
         if (await this.#store.compareAndSet(userKey, current.version, blank)) return true;
       } catch (error) {
@@ -187,6 +259,12 @@ export class StoredTokens {
     }
   }
 }
+
+const REASON_TEXT: Record<ReauthorizationReason, string> = {
+  invalid_grant: `This user's refresh token was rejected earlier (invalid_grant: revoked, expired or used)`,
+  refresh_answer_lost: `The answer to a refresh of this user's tokens was lost and the server then rejected the refresh token it had most likely rotated (the user did not revoke access)`,
+  no_tokens: `This user's tokens were dropped`,
+};
 
 function storeError(what: string, cause: unknown): DexcomTokenStoreError {
   return new DexcomTokenStoreError(`The token store failed to ${what}`, { cause });

@@ -1,4 +1,4 @@
-import { DexcomValidationError } from '../core/errors.js';
+import { DexcomValidationError, type ReauthorizationReason } from '../core/errors.js';
 
 /**
  * Tokens fresh from the token endpoint, with `expires_in` already turned into an absolute time.
@@ -36,8 +36,19 @@ export interface TokenRecord extends TokenSet {
    * fields are then empty.
    */
   readonly reauthorizationRequired: boolean;
-  /** When this version was written (epoch ms); also the access token's issue time. */
+  /** When the access token was issued (epoch ms): the sign-in or refresh that produced this record. */
   readonly updatedAt: number;
+  /** `'refresh_token'` when a refresh produced these tokens, `'authorization_code'` (or absent) for a sign-in. */
+  readonly grant?: 'authorization_code' | 'refresh_token';
+  /**
+   * Set (epoch ms) when a refresh request carrying this record's refresh token may have reached
+   * the server but no answer came back (a reset, a timeout, a 5xx): the server may have rotated
+   * the token. The next refresh tries the same refresh token once more; if the server rejects it,
+   * the user is marked with reason `refresh_answer_lost` instead of `invalid_grant`.
+   */
+  readonly refreshAnswerLostAt?: number;
+  /** On a record marked `reauthorizationRequired`: why. Absent on older records (read as `invalid_grant`). */
+  readonly reauthorizationReason?: ReauthorizationReason;
 }
 
 /**
@@ -64,6 +75,14 @@ export function parseTokenRecord(value: unknown, where: string): TokenRecord {
   for (const field of ['expiresAt', 'updatedAt'] as const) {
     if (typeof v[field] !== 'number' || !Number.isFinite(v[field])) throw invalid(where, field, 'a time in epoch milliseconds');
   }
+  if (v.grant !== undefined && v.grant !== 'authorization_code' && v.grant !== 'refresh_token') throw invalid(where, 'grant', "'authorization_code' or 'refresh_token'");
+  if (v.refreshAnswerLostAt !== undefined && (typeof v.refreshAnswerLostAt !== 'number' || !Number.isFinite(v.refreshAnswerLostAt))) {
+    throw invalid(where, 'refreshAnswerLostAt', 'a time in epoch milliseconds');
+  }
+  const reason = v.reauthorizationReason;
+  if (reason !== undefined && reason !== 'invalid_grant' && reason !== 'refresh_answer_lost' && reason !== 'no_tokens') {
+    throw invalid(where, 'reauthorizationReason', "'invalid_grant', 'refresh_answer_lost' or 'no_tokens'");
+  }
   return {
     accessToken: v.accessToken as string,
     refreshToken: v.refreshToken as string,
@@ -72,6 +91,9 @@ export function parseTokenRecord(value: unknown, where: string): TokenRecord {
     version: v.version as number,
     reauthorizationRequired: flagged,
     updatedAt: v.updatedAt as number,
+    ...(v.grant === undefined ? {} : { grant: v.grant }),
+    ...(v.refreshAnswerLostAt === undefined ? {} : { refreshAnswerLostAt: v.refreshAnswerLostAt as number }),
+    ...(reason === undefined ? {} : { reauthorizationReason: reason }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { DexcomConfigurationError } from '../core/errors.js';
+import type { LockedTokenStore } from './refresh-lock.js';
 import type { TokenRecord } from './token-record.js';
 
 /**
@@ -16,6 +17,12 @@ import type { TokenRecord } from './token-record.js';
  *   access token is used, because the old refresh token stopped working when it was used.
  * - Throwing is fine (the client reports a `DexcomTokenStoreError` and keeps unsaved tokens in
  *   memory to save first on the user's next call).
+ * - Optional `withRefreshLock(userKey, fn)`: one refresh per user at a time across every process
+ *   sharing the store. The client then refreshes inside it: it re-reads the record under the lock
+ *   (a waiter finds the new tokens and sends no token request) and writes through the `locked`
+ *   view it is given. The version stays the fencing token: every write is still a compare-and-set.
+ *   The lock must die with its holder (a database lock on the holder's connection, not a lease in
+ *   Redis): a crashed holder never blocks the user. No Redlock: it is unsafe across pauses.
  *
  * @example
  * const redisTokenStore: TokenStore = {
@@ -33,6 +40,12 @@ export interface TokenStore {
   get(userKey: string): Promise<TokenRecord | undefined>;
   /** Writes `next` if the stored version is `expectedVersion` (`undefined`: none); `false` when it was not. */
   compareAndSet(userKey: string, expectedVersion: number | undefined, next: TokenRecord): Promise<boolean>;
+  /**
+   * Optional: runs `fn` while holding the user's refresh lock and resolves with its result once
+   * the writes made through `locked` are durable. Rejects with `DexcomRefreshLockTimeoutError`
+   * when the lock is not acquired in time.
+   */
+  withRefreshLock?<T>(userKey: string, fn: (locked: LockedTokenStore) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -44,23 +57,14 @@ export interface TokenStore {
  */
 export function assertTokenStore(store: unknown, name: string): asserts store is TokenStore {
   const candidate = store as Partial<TokenStore> | null | undefined;
-  if (typeof candidate?.get !== 'function' || typeof candidate.compareAndSet !== 'function') {
+  if (
+    typeof candidate?.get !== 'function' ||
+    typeof candidate.compareAndSet !== 'function' ||
+    (candidate.withRefreshLock !== undefined && typeof candidate.withRefreshLock !== 'function')
+  ) {
     throw new DexcomConfigurationError(
       `${name} must be a TokenStore with get(userKey) and compareAndSet(userKey, expectedVersion, next), ` +
         `e.g. { tokenStore: new FileTokenStore({ path: '.dexcom-tokens.json' }) } or new InMemoryTokenStore()`,
     );
-  }
-}
-
-/**
- * Throws unless `userKey` is a non-empty string of at most 256 characters (your own id for the
- * user; it never leaves this process).
- *
- * @example
- * assertUserKey('patient-42');
- */
-export function assertUserKey(userKey: unknown): asserts userKey is string {
-  if (typeof userKey !== 'string' || userKey === '' || userKey.length > 256) {
-    throw new DexcomConfigurationError(`userKey must be a non-empty string of at most 256 characters, e.g. dexcom.forUser('patient-42')`);
   }
 }

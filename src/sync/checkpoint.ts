@@ -1,5 +1,6 @@
 import { DexcomValidationError } from '../core/errors.js';
 import { assertSyncRecordType, type SyncRecordType } from './record-types.js';
+import { assertUserKey } from '../user-key.js';
 
 /**
  * A record delivered inside the overlap period: `[recordId, systemTime in epoch ms, fingerprint]`.
@@ -98,14 +99,4 @@ export function assertCheckpointKey(key: unknown): asserts key is CheckpointKey 
   assertSyncRecordType(type);
 }
 
-/**
- * Throws a `DexcomValidationError` unless `value` is a non-empty string of at most 200 characters.
- *
- * @example
- * assertUserKey('patient-42');
- */
-export function assertUserKey(value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new DexcomValidationError(`userKey must be a non-empty string of at most 200 characters, e.g. { userKey: 'patient-42' }`);
-  }
-}
+export { assertUserKey };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DexcomBadRequestError } from '../../src/index.js';
+import { DexcomBadRequestError, DexcomRedirectError } from '../../src/index.js';
 import { prismClient } from './client.js';
 
 const window = { startDate: '2024-01-01T00:00:00', endDate: '2024-03-01T00:00:00' };
@@ -40,10 +40,12 @@ describe('OAuth2 operations against the Prism mock', () => {
   const login = { client_id: 'client-abc', redirect_uri: 'http://127.0.0.1:8787/callback', response_type: 'code', scope: 'offline_access', state: 'state-123' } as const;
 
   it.each(['getLogin', 'getLoginV3'] as const)('%s answers with a redirect that the SDK does not follow', async (operation) => {
-    // The login page is meant for the user's browser: the SDK sees the 302 itself, never its target.
-    const { response } = await api[operation]({ query: login, throwOnError: false });
-    expect(response.status).toBe(302);
-    expect(new URL(response.headers.get('location')!).hostname).toBe('127.0.0.1');
+    // The login page is meant for the user's browser (`oauth.authorizationUrl()` builds its URL):
+    // the SDK never follows a redirect; it fails the call and keeps only the target's host.
+    const error = await api[operation]({ query: login }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DexcomRedirectError);
+    expect(error).toMatchObject({ code: 'redirect', status: 302, retryable: false, locationHost: expect.stringMatching(/^127\.0\.0\.1(:\d+)?$/) });
+    expect(JSON.stringify(error)).not.toContain('state-123');
   });
 
   it.each(['postToken', 'postTokenV3'] as const)('%s exchanges an authorization code (form body)', async (operation) => {

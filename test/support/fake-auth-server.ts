@@ -34,8 +34,13 @@ export interface FakeAuthServerOptions {
   errorStyle?: 'rfc' | 'text' | 'bare-401';
 }
 
-/** One scripted token-endpoint failure: a status and body, or `drop` (close the socket, no answer). */
-export type TokenFailure = { status: number; body?: string; contentType?: string } | 'drop';
+/**
+ * One scripted token-endpoint failure: a status and body, or `drop` (close the socket, no answer),
+ * before the grant is looked at. With `afterRotation: true` (or `'drop-after-rotation'`) the
+ * server first processes the grant (a refresh token is rotated away, a code used) and only then
+ * fails: the answer that carried the new tokens is lost.
+ */
+export type TokenFailure = { status: number; body?: string; contentType?: string; afterRotation?: boolean } | 'drop' | 'drop-after-rotation';
 
 /** A token request as the server saw it. */
 export interface TokenRequestRecord {
@@ -181,13 +186,15 @@ export async function startFakeAuthServer(options: FakeAuthServerOptions = {}): 
       status: 0,
     };
     tokenRequests.push(record);
-    const failure = failures.shift();
+    const scripted = failures.shift();
+    const late = scripted === 'drop-after-rotation' || (typeof scripted === 'object' && scripted.afterRotation === true) ? scripted : undefined;
+    const failure = late === undefined ? scripted : undefined;
     if (failure === 'drop') {
       record.status = -1;
       request.socket.destroy();
       return;
     }
-    if (failure) {
+    if (failure !== undefined && failure !== 'drop-after-rotation') {
       record.status = failure.status;
       response.writeHead(failure.status, { 'content-type': failure.contentType ?? 'application/json' });
       response.end(failure.body ?? JSON.stringify({ error: 'server_error' }));
@@ -227,6 +234,17 @@ export async function startFakeAuthServer(options: FakeAuthServerOptions = {}): 
       return;
     }
     const tokens = issueTokens(owner);
+    if (late === 'drop-after-rotation') {
+      record.status = -1;
+      request.socket.destroy();
+      return;
+    }
+    if (late !== undefined) {
+      record.status = late.status;
+      response.writeHead(late.status, { 'content-type': late.contentType ?? 'application/json' });
+      response.end(late.body ?? JSON.stringify({ error: 'server_error' }));
+      return;
+    }
     record.status = 200;
     // Keycloak's shape, extra fields included, as in Dexcom's examples.
     json(response, 200, {

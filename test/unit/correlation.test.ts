@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DexcomServerError } from '../../src/index.js';
+import { DexcomServerError, DexcomValidationError } from '../../src/index.js';
+import { checkCorrelationId } from '../../plugins/correlation.js';
 import { devicesBody, json, scriptedClient } from './scripted-client.js';
 
 describe('correlation ids', () => {
@@ -39,5 +40,17 @@ describe('correlation ids', () => {
   it('rejects invalid header names with an example', () => {
     expect(() => scriptedClient([], { correlation: { header: 'bad header' } })).toThrow(/valid header names, e.g./);
     expect(() => scriptedClient([], { correlation: { header: 'Authorization' } })).toThrow(/valid header names/);
+  });
+});
+
+describe('checkCorrelationId', () => {
+  it('accepts 1 to 128 visible ASCII characters and refuses anything that could break a header or a log line', () => {
+    expect(checkCorrelationId('job-42')).toBe('job-42');
+    expect(checkCorrelationId('x'.repeat(128))).toHaveLength(128);
+    for (const bad of ['a\r\nx-evil: 1', 'a\nb', 'a b', '', 'x'.repeat(129), 'caf\u00e9', 'nul\u0000']) {
+      expect(() => checkCorrelationId(bad)).toThrow(DexcomValidationError);
+    }
+    // The message says what is wrong without repeating the value.
+    expect(() => checkCorrelationId('secret\r\nx')).toThrow(/^correlationId must be 1 to 128 visible ASCII characters.*\(got 9 characters\)$/);
   });
 });

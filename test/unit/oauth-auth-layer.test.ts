@@ -1,13 +1,12 @@
 /**
  * The auth layer on its own: a scripted `next`, the exact call log, token sources with and without
- * renewal, the single re-send after a 401, aborts, and the token preflight.
+ * renewal, the single re-send after a 401 and aborts.
  */
-import { describe, expect, it, vi } from 'vitest';
-import { bearerAuth, tokenPreflight } from '../../plugins/auth.js';
+import { describe, expect, it } from 'vitest';
+import { bearerAuth } from '../../plugins/auth.js';
 import { type IssuedToken, type TokenSource } from '../../src/core/token-source.js';
 import {
   DexcomAbortError,
-  DexcomCircuitOpenError,
   DexcomConfigurationError,
   DexcomReauthorizationRequiredError,
 } from '../../src/core/errors.js';
@@ -102,11 +101,7 @@ describe('bearerAuth', () => {
     expect(plain.calls).toEqual(['GET 1']);
   });
 
-  it('a circuit-open failure of the renewal returns the 401 (the probe completes); other failures are thrown', async () => {
-    const open = new DexcomCircuitOpenError('open', { retryAt: new Date() });
-    const source: TokenSource = { token: async () => ({ value: 'old', version: 1 }), renew: vi.fn().mockRejectedValueOnce(open) };
-    expect((await bearerAuth({})(scriptedNext([unauthorized()]).next)(makeRequest(), makeContext({ tokenSource: source }))).status).toBe(401);
-
+  it('a failure of the renewal is thrown and the 401 is discarded', async () => {
     const reauth = new DexcomReauthorizationRequiredError('sign in again');
     const failing: TokenSource = { token: async () => ({ value: 'old', version: 1 }), renew: async () => Promise.reject(reauth) };
     await expect(bearerAuth({})(scriptedNext([unauthorized()]).next)(makeRequest(), makeContext({ tokenSource: failing }))).rejects.toBe(reauth);
@@ -131,38 +126,5 @@ describe('bearerAuth', () => {
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(DexcomAbortError);
     expect(calls).toEqual([]);
-  });
-});
-
-describe('tokenPreflight', () => {
-  it('asks the call’s token source once, before the rest of the pipeline', async () => {
-    const source = renewingSource([{ value: 't', version: 1 }], []);
-    const { next, calls } = scriptedNext([ok()]);
-    await tokenPreflight()(next)(makeRequest(), makeContext({ tokenSource: source }));
-    expect(source.log).toEqual(['token']);
-    expect(calls).toEqual(['GET 1']);
-  });
-
-  it('does nothing without a token source, for operations without auth, or with an explicit authorization header', async () => {
-    const source = renewingSource([{ value: 't', version: 1 }], []);
-    const preflight = tokenPreflight({ requiresAuth: (operationId) => operationId !== 'postToken' });
-    await preflight(scriptedNext([ok()]).next)(makeRequest(), makeContext());
-    await preflight(scriptedNext([ok()]).next)(makeRequest(), makeContext({ tokenSource: source, operationId: 'postToken' }));
-    await preflight(scriptedNext([ok()]).next)(makeRequest({ headers: { authorization: 'Bearer mine' } }), makeContext({ tokenSource: source }));
-    expect(source.log).toEqual([]);
-  });
-
-  it('fails the call with the source’s error and sends nothing', async () => {
-    const reauth = new DexcomReauthorizationRequiredError('sign in again');
-    const { next, calls } = scriptedNext([]);
-    await expect(tokenPreflight()(next)(makeRequest(), makeContext({ tokenSource: { token: async () => Promise.reject(reauth) } }))).rejects.toBe(reauth);
-    expect(calls).toEqual([]);
-  });
-
-  it('an abort ends the wait at once', async () => {
-    const controller = new AbortController();
-    const pending = tokenPreflight()(scriptedNext([]).next)(makeRequest(), makeContext({ tokenSource: { token: () => new Promise(() => {}) }, signal: controller.signal }));
-    controller.abort('user navigated away');
-    await expect(pending).rejects.toMatchObject({ code: 'aborted', cause: 'user navigated away' });
   });
 });

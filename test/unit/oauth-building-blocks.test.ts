@@ -211,6 +211,7 @@ describe('resolveOAuthOptions', () => {
       refreshMarginMs: 300_000,
       refreshJitterMs: 30_000,
       refreshRetry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 10_000 },
+      refreshCooldownMs: 60_000,
     });
     expect(resolveOAuthOptions({ clientId: 'c', clientSecret: 's', tokenStore, refreshMarginMs: 10_000 }).refreshJitterMs).toBe(10_000);
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineEvents } from '../../src/core/events.js';
 import type { CallContext } from '../../src/core/middleware.js';
 import { fetchTransport } from '../../plugins/transport.js';
-import { DexcomInvalidResponseError, DexcomNetworkError } from '../../src/core/errors.js';
+import { DexcomInvalidResponseError, DexcomNetworkError, DexcomRedirectError } from '../../src/core/errors.js';
 
 function context(): CallContext {
   return {
@@ -45,6 +45,12 @@ beforeAll(async () => {
       case '/redirect':
         res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
         res.end();
+        return;
+      case '/chunked-big':
+        // No Content-Length: only counting while reading can find the body too large.
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.write('{"records":[');
+        res.end('1,2,3,4,5,6,7,8,9]}');
         return;
       case '/error':
         res.writeHead(503, { 'content-type': 'text/plain' });
@@ -109,5 +115,24 @@ describe('fetchTransport', () => {
     const reason = new Error('attempt timed out');
     controller.abort(reason);
     await expect(send(new Request(`${base}/ok`, { signal: controller.signal }), context())).rejects.toBe(reason);
+  });
+
+  it('fails a body over maxBodyBytes as a non-retryable invalid response, by Content-Length or while reading', async () => {
+    const small = fetchTransport({ maxBodyBytes: 16 });
+    for (const path of ['/chunked-big', '/drop']) {
+      const error = await small(new Request(`${base}${path}`), context()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DexcomInvalidResponseError);
+      expect(error).toMatchObject({ code: 'invalid_response', status: 200, retryable: false });
+      expect((error as Error).message).toContain('over 16 bytes');
+    }
+    const exact = fetchTransport({ maxBodyBytes: '{"records":[]}'.length });
+    expect(await (await exact(new Request(`${base}/ok`), context())).json()).toEqual({ records: [] });
+  });
+
+  it('turns the opaque redirect of a spec-following fetch into a DexcomRedirectError', async () => {
+    const opaque = { status: 0, type: 'opaqueredirect', statusText: '', headers: new Headers(), body: null } as unknown as Response;
+    const error = await fetchTransport({ fetch: async () => opaque })(new Request(`${base}/ok`), context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DexcomRedirectError);
+    expect(error).toMatchObject({ code: 'redirect', status: undefined, locationHost: undefined, retryable: false });
   });
 });

@@ -110,6 +110,11 @@ function poolDatabase(pool: Pool, owned: boolean): Database {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // pg-pool removes its error listener from a checked-out client; a connection that dies in
+      // the transaction (a terminated backend) would then crash the process with an 'error' event.
+      // The failure reaches fn through its pending or next query instead.
+      const swallow = (): void => {};
+      client.on('error', swallow);
       let broken: unknown;
       try {
         await client.query('BEGIN');
@@ -123,6 +128,7 @@ function poolDatabase(pool: Pool, owned: boolean): Database {
         );
         throw error;
       } finally {
+        client.removeListener('error', swallow);
         // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
         client.release(broken instanceof Error ? broken : undefined);
       }
