@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { DAY_MS } from '../src/dates.js';
 import { DexcomApiClient, type DataRangeResponse, parseDexcomTimestamp } from '../src/index.js';
 import { isLoopbackHost } from '../src/core/loopback.ts';
 import { summarizeGlucose, trendArrow } from '../src/glucose/index.js';
@@ -25,8 +26,6 @@ Without --base-url it reads the Prism mock of spec/dexcom.openapi.yaml, started 
   --days N         how many days up to the newest reading (default 7, at most 3650)
   --verbose, -v    the SDK's own log lines (pino JSON) on stderr: pipe through npx pino-pretty
   --help, -h       this text`;
-
-const DAY_MS = 86_400_000;
 
 async function main(argv: readonly string[]): Promise<number> {
   const values = parseCommandLine(argv, {

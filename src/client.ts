@@ -13,7 +13,7 @@ import { attachLogging, type LoggerLike, type LoggingOptions, resolveLoggingOpti
 import { attachMetrics, type MetricsOptions, resolveMetricsOptions } from '../plugins/metrics.js';
 import { type CallCounters, countCalls } from './call-counters.js';
 import { createPipeline, type Pipeline } from './client-pipeline.js';
-import { formatDexcomDate, type TimeWindow } from './dates.js';
+import { formatDexcomDate } from './dates.js';
 import { type DexcomEnvironment, resolveEndpoint } from './environments.js';
 import { DexcomConfigurationError } from './core/errors.js';
 import { resolveClientCredentials } from './oauth/credentials.js';
@@ -24,11 +24,11 @@ import { assertUserKey } from './user-key.js';
 import { handOverParsedBody } from './parsed-body-handoff.js';
 import { createClientFetch } from './pipeline.js';
 import { VERSION } from './version.js';
-import { readWindows } from './windowed-read.js';
+import { readRange } from './windowed-read.js';
 import { iterateRecords, type RecordIterable } from './sync/iterate.js';
 import type { IterateOptions } from './sync/iterate-options.js';
 import { clientRecordSource } from './sync/record-source.js';
-import type { SyncRecordType } from './sync/record-types.js';
+import type { SyncRecordMap, SyncRecordType } from './sync/record-types.js';
 import { type SyncReport, syncRecords } from './sync/sync.js';
 import type { SyncOptions } from './sync/sync-options.js';
 
@@ -94,7 +94,18 @@ export interface ReadOptions {
 /** What a read passes to each generated call: the caller's signal and correlation header. */
 type RequestInitOf = { signal?: AbortSignal; headers?: Record<string, string> };
 
-type WindowedOperation = 'getEstimatedGlucoseValuesV3' | 'getCalibrationsV3' | 'getEventsV3' | 'getAlertsV3';
+/**
+ * Module-private key of the seed `forUser()` hands the constructor: only code in this module can
+ * make one, so the public constructor takes options alone and a view cannot be forged.
+ */
+const VIEW_SEED = Symbol('DexcomApiClient.view');
+
+/** What a `forUser()` view shares with its client. */
+interface ViewSeed {
+  readonly [VIEW_SEED]: true;
+  readonly parent: DexcomApiClient;
+  readonly userKey: string;
+}
 
 /**
  * Typed client for the Dexcom API. Every call goes through one pipeline per client (total
@@ -133,9 +144,11 @@ export class DexcomApiClient {
 
   /**
    * @param options validated once, here; bad options throw a `DexcomConfigurationError` with an example.
-   * @param view internal, set by {@link forUser}: the client whose pipeline, events and OAuth state the new view shares.
    */
-  constructor(options: DexcomApiClientOptions, view?: ClientViewOf) {
+  constructor(options: DexcomApiClientOptions);
+  // The implementation signature is not part of the public type: only forUser() passes a seed.
+  constructor(options: DexcomApiClientOptions, seed?: ViewSeed) {
+    const view = seed?.[VIEW_SEED] === true ? seed : undefined;
     if (typeof options !== 'object' || options === null) {
       throw new DexcomConfigurationError(`DexcomApiClient needs options, e.g. new DexcomApiClient({ environment: 'sandbox', accessToken: 'token' })`);
     }
@@ -235,57 +248,58 @@ export class DexcomApiClient {
   forUser(userKey: string): DexcomApiClient {
     assertUserKey(userKey);
     if (this.#oauth === undefined) throw oauthRequired('dexcom.forUser()');
-    return new DexcomApiClient(this.#options, { parent: this, userKey });
+    return DexcomApiClient.#viewOf(this, userKey);
+  }
+
+  /** Builds a view of `parent` for `userKey` through the constructor's non-public seed. */
+  static #viewOf(parent: DexcomApiClient, userKey: string): DexcomApiClient {
+    const Client = DexcomApiClient as unknown as new (options: DexcomApiClientOptions, seed: ViewSeed) => DexcomApiClient;
+    return new Client(parent.#options, { [VIEW_SEED]: true, parent, userKey });
   }
 
   /**
-   * Estimated glucose values (EGVs) for any range: split into windows Dexcom accepts (30 days
-   * each in v3), every `recordId` exactly once, sorted by `systemTime`.
+   * Estimated glucose values (EGVs) whose `systemTime` lies in `[start, end)`, for any range: what
+   * `iterate('egvs', { start, end })` yields, collected. Split into windows Dexcom accepts (30 days
+   * each in v3), read one at a time; records the server sends outside the range are dropped (its
+   * `endDate` is inclusive, a mock returns its examples); every `recordId` once, sorted by
+   * `systemTime`. For data of an account that stopped uploading, ask `getDataRange()` where it ends.
    *
    * @example
    * const lastWeek = await dexcom.getGlucoseReadings(new Date(Date.now() - 7 * 86_400_000), new Date());
    */
   getGlucoseReadings(start: Date, end: Date, options: ReadOptions = {}): Promise<Egv[]> {
-    return this.#readRange('getEstimatedGlucoseValuesV3', start, end, options, (window, init) =>
-      this.api.getEstimatedGlucoseValuesV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
-    );
+    return this.#readRange('egvs', start, end, options);
   }
 
   /**
-   * Fingerstick calibrations for any range (windowed like {@link getGlucoseReadings}).
+   * Fingerstick calibrations in `[start, end)` (windowed and filtered like {@link getGlucoseReadings}).
    *
    * @example
    * const calibrations = await dexcom.getCalibrations(start, end);
    */
   getCalibrations(start: Date, end: Date, options: ReadOptions = {}): Promise<Calibration[]> {
-    return this.#readRange('getCalibrationsV3', start, end, options, (window, init) =>
-      this.api.getCalibrationsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
-    );
+    return this.#readRange('calibrations', start, end, options);
   }
 
   /**
-   * User-entered events (carbs, insulin, exercise, health, notes) for any range. Deleted events
-   * come back with `eventStatus: 'deleted'`.
+   * User-entered events (carbs, insulin, exercise, health, notes) in `[start, end)` (like
+   * {@link getGlucoseReadings}). Deleted events come back with `eventStatus: 'deleted'`.
    *
    * @example
    * const events = await dexcom.getEvents(start, end);
    */
   getEvents(start: Date, end: Date, options: ReadOptions = {}): Promise<Event[]> {
-    return this.#readRange('getEventsV3', start, end, options, (window, init) =>
-      this.api.getEventsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
-    );
+    return this.#readRange('events', start, end, options);
   }
 
   /**
-   * Alert events (high, low, urgentLow, ...) for any range.
+   * Alert events (high, low, urgentLow, ...) in `[start, end)` (like {@link getGlucoseReadings}).
    *
    * @example
    * const alerts = await dexcom.getAlerts(start, end);
    */
   getAlerts(start: Date, end: Date, options: ReadOptions = {}): Promise<Alert[]> {
-    return this.#readRange('getAlertsV3', start, end, options, (window, init) =>
-      this.api.getAlertsV3({ query: dexcomQuery(window), ...init }).then((r) => r.data.records),
-    );
+    return this.#readRange('alerts', start, end, options);
   }
 
   /**
@@ -327,16 +341,12 @@ export class DexcomApiClient {
     };
   }
 
-  async #readRange<T extends { recordId: string; systemTime: string }>(
-    operationId: WindowedOperation,
-    start: Date,
-    end: Date,
-    options: ReadOptions,
-    fetchWindow: (window: TimeWindow, init: RequestInitOf) => Promise<readonly T[]>,
-  ): Promise<T[]> {
-    const maxWindowDays = operationMetadata[operationId].maxWindowDays;
-    const init = this.#requestInit(options);
-    return readWindows(start, end, maxWindowDays, (window) => fetchWindow(window, init), options.signal);
+  /** A `get*` read: what `iterate(type, { start, end, signal })` yields, collected (one window walker). */
+  // async, so a bad correlation id rejects the returned promise instead of throwing synchronously.
+  async #readRange<T extends SyncRecordType>(type: T, start: Date, end: Date, options: ReadOptions): Promise<SyncRecordMap[T][]> {
+    // The signal goes to the walk (which cancels what is in flight); the correlation id to every request.
+    const { headers } = this.#requestInit({ correlationId: options.correlationId });
+    return readRange(clientRecordSource(this, headers ? { headers } : {}), type, start, end, options.signal);
   }
 
   /** The per-request options of a read: its signal and, when given, its correlation id. */
@@ -386,25 +396,10 @@ export class DexcomApiClient {
   }
 }
 
-/**
- * How {@link DexcomApiClient.forUser} builds a view (internal: call `forUser()` instead).
- *
- * @example
- * const view = new DexcomApiClient(options, { parent: dexcom, userKey: 'patient-42' }); // what forUser() does
- */
-export interface ClientViewOf {
-  readonly parent: DexcomApiClient;
-  readonly userKey: string;
-}
-
 function oauthRequired(what: string): DexcomConfigurationError {
   return new DexcomConfigurationError(
     `${what} needs OAuth options, e.g. new DexcomApiClient({ oauth: { clientId, clientSecret, tokenStore: new FileTokenStore({ path: '.dexcom-tokens.json' }) } })`,
   );
-}
-
-function dexcomQuery(window: TimeWindow): { startDate: string; endDate: string } {
-  return { startDate: formatDexcomDate(window.start), endDate: formatDexcomDate(window.end) };
 }
 
 const UNAUTHENTICATED = new Set<string>(

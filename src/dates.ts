@@ -1,6 +1,13 @@
 import { DexcomValidationError } from './core/errors.js';
 
-const DAY_MS = 86_400_000;
+/**
+ * One day in milliseconds: the unit of Dexcom's window limit (`maxWindowDays`), the one definition
+ * the SDK uses.
+ *
+ * @example
+ * new Date(Date.now() - 7 * DAY_MS); // a week ago
+ */
+export const DAY_MS = 86_400_000;
 
 /** A half-open time range `[start, end)` sent as one request's `startDate`/`endDate`. */
 export interface TimeWindow {

@@ -60,7 +60,6 @@ export type { MetricsOptions } from '../plugins/metrics.js';
 export type { CorrelationOptions } from '../plugins/correlation.js';
 export type { CallCounters } from './call-counters.js';
 export type { IssuedToken, TokenSource } from './core/token-source.js';
-export type { ClientViewOf } from './client.js';
 export {
   type AuthorizationRequest,
   type AuthorizationUrlOptions,

@@ -69,6 +69,7 @@ export interface DexcomErrorFields {
     readonly clientEnvironment: string;
   };
   token_store: {};
+  checkpoint_store: {};
 }
 
 /**
@@ -129,6 +130,7 @@ export const DEXCOM_ERROR_KINDS: { readonly [C in DexcomErrorCode]: DexcomErrorK
     fields: { tokenEnvironment: undefined, clientEnvironment: undefined },
   },
   token_store: { className: 'DexcomTokenStoreError', retryable: true, fields: {} },
+  checkpoint_store: { className: 'DexcomCheckpointStoreError', retryable: true, fields: {} },
 };
 
 /** Fields every {@link DexcomError} may carry. */
@@ -355,6 +357,13 @@ export class DexcomEnvironmentMismatchError extends errorKind('environment_misma
 export class DexcomTokenStoreError extends errorKind('token_store') {}
 
 /**
+ * A checkpoint store failed while reading or saving a sync checkpoint (connection refused or
+ * dropped, a failed statement). A failed save leaves the previous checkpoint in place, so the next
+ * sync resumes from it and delivers the unsaved window again; `retryable` is true.
+ */
+export class DexcomCheckpointStoreError extends errorKind('checkpoint_store') {}
+
+/**
  * Any error this SDK throws, as a union discriminated by `code`: `switch (error.code)` narrows to
  * the class (and its fields) and can be checked for exhaustiveness.
  *
@@ -386,7 +395,8 @@ export type AnyDexcomError =
   | DexcomInvalidResponseError
   | DexcomReauthorizationRequiredError
   | DexcomEnvironmentMismatchError
-  | DexcomTokenStoreError;
+  | DexcomTokenStoreError
+  | DexcomCheckpointStoreError;
 
 /**
  * True when `value` is an error thrown by this SDK (any copy of it). Narrows to {@link AnyDexcomError},

@@ -1,5 +1,6 @@
 import { checkInteger, checkObject } from '../../plugins/option-checks.js';
 import { DexcomConfigurationError } from '../core/errors.js';
+import { DAY_MS } from '../dates.js';
 import { assertRedirectUri, type OAuthPathVersion } from './authorization-url.js';
 import { assertTokenStore, type TokenStore } from './token-store.js';
 
@@ -119,7 +120,6 @@ export const DEFAULT_OAUTH_TIMING = {
 } as const;
 
 const EXAMPLE = `{ oauth: { clientId: 'abc123', clientSecret: process.env.DEXCOM_CLIENT_SECRET, tokenStore: new FileTokenStore({ path: '.dexcom-tokens.json' }) } }`;
-const DAY_MS = 86_400_000;
 
 /**
  * Validates `oauth` options once, at client construction.

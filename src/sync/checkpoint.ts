@@ -46,8 +46,10 @@ export interface CheckpointKey {
 
 /**
  * Keeps {@link SyncCheckpoint}s between runs. `sync` calls `set` only after your handler finished a
- * window, so whatever `get` returns is safe to resume from. Implement it over your own database
- * (one row per key) or use `MemoryCheckpointStore` / `FileCheckpointStore`.
+ * window, so whatever `get` returns is safe to resume from. Use `MemoryCheckpointStore`,
+ * `FileCheckpointStore` or `PostgresCheckpointStore` (`dexcom-api-client/postgres`), or implement it
+ * over your own database (one row per key) and check it with `runCheckpointStoreConformance`
+ * (`dexcom-api-client/testing`).
  *
  * @example
  * const store: CheckpointStore = {

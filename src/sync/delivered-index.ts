@@ -1,8 +1,8 @@
 import type { TimeWindow } from '../dates.js';
 import { parseDexcomTimestamp } from '../timestamps.js';
-import type { TimedRecord } from '../windowed-read.js';
 import type { DeliveredRecord } from './checkpoint.js';
 import { recordFingerprint } from './record-fingerprint.js';
+import type { TimedRecord } from './window-records.js';
 
 /**
  * What one window changes, compared with what was already delivered.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
-import { DexcomValidationError } from '../core/errors.js';
+import { DexcomCheckpointStoreError, DexcomValidationError } from '../core/errors.js';
 import { assertCheckpointKey, type CheckpointKey, type CheckpointStore, parseCheckpoint, type SyncCheckpoint } from './checkpoint.js';
 
 /**
@@ -23,7 +23,8 @@ export interface FileCheckpointStoreOptions {
  * Each `set` is atomic: the checkpoint goes to a temporary file in the same directory, which is
  * fsynced, then renamed over the old file, and the directory is fsynced so the rename itself
  * survives a power loss. A crash at any point leaves either the old or the new checkpoint, never a
- * torn one, so `sync` resumes without a gap.
+ * torn one, so `sync` resumes without a gap. A failing file system surfaces as a
+ * `DexcomCheckpointStoreError` (the system error in `cause`).
  *
  * @example
  * const checkpointStore = new FileCheckpointStore({ directory: './dexcom-checkpoints' });
@@ -48,7 +49,7 @@ export class FileCheckpointStore implements CheckpointStore {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw ioError('read', key, error);
     }
     let json: unknown;
     try {
@@ -63,7 +64,11 @@ export class FileCheckpointStore implements CheckpointStore {
   async set(key: CheckpointKey, checkpoint: SyncCheckpoint): Promise<void> {
     assertCheckpointKey(key);
     parseCheckpoint(checkpoint, 'the checkpoint to save');
-    await writeFileAtomic(this.#pathOf(key), JSON.stringify(checkpoint));
+    try {
+      await writeFileAtomic(this.#pathOf(key), JSON.stringify(checkpoint));
+    } catch (error) {
+      throw ioError('save', key, error);
+    }
   }
 
   #pathOf({ userKey, type }: CheckpointKey): string {
@@ -78,4 +83,11 @@ export class FileCheckpointStore implements CheckpointStore {
 function fileSafe(userKey: string): string {
   if (/^[A-Za-z0-9_-]{1,100}$/.test(userKey) && userKey.toLowerCase() === userKey) return userKey;
   return `key-${createHash('sha256').update(userKey).digest('hex').slice(0, 32)}`;
+}
+
+/** A typed error for a failed read or write, naming the type and the system error code only. */
+function ioError(action: 'read' | 'save', { type }: CheckpointKey, cause: unknown): DexcomCheckpointStoreError {
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  const outcome = action === 'save' ? '; the file holds the previous checkpoint or this one, never part of one' : '';
+  return new DexcomCheckpointStoreError(`Could not ${action} the ${type} sync checkpoint file${typeof code === 'string' ? ` (${code})` : ''}${outcome}`, { cause });
 }

@@ -1,4 +1,4 @@
-import { assertCheckpointKey, type CheckpointKey, type CheckpointStore, type SyncCheckpoint } from './checkpoint.js';
+import { assertCheckpointKey, type CheckpointKey, type CheckpointStore, parseCheckpoint, type SyncCheckpoint } from './checkpoint.js';
 
 /**
  * A {@link CheckpointStore} in process memory: for tests, scripts and single runs. Lost on exit, so
@@ -19,10 +19,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return saved === undefined ? undefined : structuredClone(saved);
   }
 
-  /** Saves a copy of `checkpoint` for `key`. */
+  /** Saves a copy of `checkpoint` for `key`; refuses (a `DexcomValidationError`) what is not a checkpoint. */
   async set(key: CheckpointKey, checkpoint: SyncCheckpoint): Promise<void> {
     assertCheckpointKey(key);
-    this.#entries.set(keyOf(key), structuredClone(checkpoint));
+    this.#entries.set(keyOf(key), structuredClone(parseCheckpoint(checkpoint, 'the checkpoint to save')));
   }
 }
 

@@ -13,6 +13,10 @@ import { DexcomAbortError } from '../core/errors.js';
  * early (`break`, an error): work still in flight is cancelled and its outcome ignored. A failed
  * task fails the iteration when its turn comes, so results before it are still delivered.
  *
+ * Why not `p-map`'s `pMapIterable` (ordered, concurrent, with backpressure): it is not a dependency
+ * of this package, and it gives a mapper no signal, so a consumer that stops early or aborts would
+ * leave up to `concurrency` requests running against the user's quota; here they are cancelled.
+ *
  * @example
  * for await (const page of mapInOrder(windows, 4, (w, signal) => fetchWindow(w, signal), signal)) use(page);
  */

@@ -38,8 +38,14 @@ export type SyncRecord = SyncRecordMap[SyncRecordType];
  */
 export const SYNC_RECORD_TYPES = ['egvs', 'calibrations', 'events', 'alerts'] as const satisfies readonly SyncRecordType[];
 
-/** The v3 operation behind each record type; its spec metadata holds the window limit. */
-const OPERATION_BY_TYPE = {
+/**
+ * The v3 operation behind each record type: the one table `get*`, `iterate`, `sync` and the window
+ * limit read. Its spec metadata holds the window limit.
+ *
+ * @example
+ * OPERATION_BY_TYPE.egvs; // 'getEstimatedGlucoseValuesV3'
+ */
+export const OPERATION_BY_TYPE = {
   egvs: 'getEstimatedGlucoseValuesV3',
   calibrations: 'getCalibrationsV3',
   events: 'getEventsV3',

@@ -1,5 +1,4 @@
-import type { TimeWindow } from '../dates.js';
-import { assertValidDate } from '../dates.js';
+import { assertValidDate, DAY_MS, type TimeWindow } from '../dates.js';
 import { DexcomValidationError } from '../core/errors.js';
 import { assertUserKey, type CheckpointStore } from './checkpoint.js';
 import { assertOptionalSignal, resolveConcurrency } from './iterate-options.js';
@@ -54,7 +53,7 @@ export type SyncHandler = (batch: AnySyncBatch) => Promise<void> | void;
  * await dexcom.sync({ types: ['egvs', 'events'], userKey: 'patient-42', checkpointStore, handler, overlapMs: 6 * 3_600_000 });
  */
 export interface SyncOptions {
-  /** Where checkpoints live between runs (required): `FileCheckpointStore`, `MemoryCheckpointStore` or your own. */
+  /** Where checkpoints live between runs (required): `FileCheckpointStore`, `MemoryCheckpointStore`, `PostgresCheckpointStore` or your own. */
   checkpointStore: CheckpointStore;
   /** Receives every window's changes (required). */
   handler: SyncHandler;
@@ -167,7 +166,7 @@ function resolveOverlap(value: unknown, types: readonly SyncRecordType[]): numbe
   if (value === undefined) return DEFAULT_OVERLAP_MS;
   // The overlap bounds the checkpoint's fingerprint set; beyond one window it would re-read more
   // than a whole request on every run and hold that much in the checkpoint.
-  const maxMs = Math.min(...types.map(maxWindowDaysOf)) * 86_400_000;
+  const maxMs = Math.min(...types.map(maxWindowDaysOf)) * DAY_MS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > maxMs) {
     throw new DexcomValidationError(`overlapMs must be a number of milliseconds from 0 to ${maxMs} (got ${String(value)}), e.g. { overlapMs: 3 * 3_600_000 }`);
   }

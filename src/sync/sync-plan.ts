@@ -1,10 +1,8 @@
 import type { DataRangeResponse } from '../../generated/types.gen.js';
-import type { TimeWindow } from '../dates.js';
+import { DAY_MS, type TimeWindow } from '../dates.js';
 import { DexcomInvalidResponseError } from '../core/errors.js';
 import { parseDexcomTimestamp } from '../timestamps.js';
 import type { SyncRecordType } from './record-types.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * `lastSyncTime` is only sent when it is this recent. Tidepool (2024) found `dataRange` gives wrong

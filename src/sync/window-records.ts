@@ -1,6 +1,16 @@
 import type { TimeWindow } from '../dates.js';
 import { parseDexcomTimestamp } from '../timestamps.js';
-import type { TimedRecord } from '../windowed-read.js';
+
+/**
+ * A record that carries an id and a system time, as every Dexcom v3 data record does.
+ *
+ * @example
+ * const record: TimedRecord = { recordId: 'egv-1', systemTime: '2024-01-01T00:00:00' };
+ */
+export interface TimedRecord {
+  recordId: string;
+  systemTime: string;
+}
 
 /**
  * The records of one window, ready to hand out.

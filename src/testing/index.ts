@@ -9,3 +9,7 @@
  * await mock.close();
  */
 export { DEXCOM_SPEC_PATH, startPrismMock, type PrismMock, type PrismMockOptions } from './prism-mock.js';
+
+// Conformance suites: run them against your own store.
+export { tokenStoreConformance, type TokenStoreFixture, type TokenStoreTestApi } from './conformance/token-store.js';
+export { type CheckpointStoreConformanceApi, type CheckpointStoreFixture, runCheckpointStoreConformance } from './conformance/checkpoint-store.js';

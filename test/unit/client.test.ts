@@ -7,6 +7,7 @@ import {
   DexcomInvalidResponseError,
   DexcomNetworkError,
   DexcomValidationError,
+  InMemoryTokenStore,
   VERSION,
 } from '../../src/index.js';
 
@@ -65,15 +66,60 @@ describe('DexcomApiClient', () => {
     let n = 0;
     const { dexcom, requests } = scripted(() => {
       n++;
+      // Every response repeats all four records (a server that ignores the window): each is kept
+      // only from the request whose window holds its systemTime.
       return egvs([
         { recordId: 'shared', systemTime: '2024-01-15T00:00:00Z', value: n },
-        { recordId: `r${n}`, systemTime: `2024-0${5 - n}-01T00:00:00` },
+        ...[1, 2, 3, 4].map((i) => ({ recordId: `r${i}`, systemTime: `2024-0${5 - i}-01T00:00:00`, value: n })),
       ]);
     });
     const readings = await dexcom.getGlucoseReadings(new Date('2024-01-01Z'), new Date('2024-04-05Z'));
     expect(requests).toHaveLength(4);
-    expect(readings.map((r) => r.recordId)).toEqual(['r4', 'shared', 'r3', 'r2', 'r1']);
-    expect(readings.find((r) => r.recordId === 'shared')!.value).toBe(4); // the latest copy wins
+    expect(readings.map((r) => [r.recordId, r.value])).toEqual([['r4', 1], ['shared', 1], ['r3', 2], ['r2', 3], ['r1', 4]]);
+  });
+
+  it.each([
+    ['getGlucoseReadings', 'egv'],
+    ['getCalibrations', 'calibration'],
+    ['getEvents', 'event'],
+    ['getAlerts', 'alert'],
+  ] as const)('%s returns only [start, end) although the server sends records outside it', async (method, recordType) => {
+    const { dexcom } = scripted(() =>
+      new Response(
+        JSON.stringify({
+          recordType,
+          recordVersion: '3.0',
+          userId: 'u',
+          records: [
+            { recordId: 'spec-example-2022', systemTime: '2022-02-06T09:12:35' },
+            { recordId: 'before', systemTime: '2024-04-30T23:59:59' },
+            { recordId: 'inside', systemTime: '2024-05-02T00:00:00' },
+            { recordId: 'at-end', systemTime: '2024-05-08T00:00:00' },
+          ],
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      ),
+    );
+    const records: Array<{ recordId: string }> = await dexcom[method](new Date('2024-05-01Z'), new Date('2024-05-08Z'));
+    expect(records.map((r) => r.recordId)).toEqual(['inside']);
+  });
+
+  it('sends the caller\'s correlation id with every window request and aborts with its signal', async () => {
+    const { dexcom, requests } = scripted(() => egvs([]));
+    await dexcom.getEvents(new Date('2024-01-01Z'), new Date('2024-03-01Z'), { correlationId: 'export-7' });
+    expect(requests.map((r) => r.headers.get('x-correlation-id'))).toEqual(['export-7', 'export-7']);
+    const aborted = AbortSignal.abort();
+    await expect(dexcom.getAlerts(new Date('2024-01-01Z'), new Date('2024-03-01Z'), { signal: aborted })).rejects.toMatchObject({ code: 'aborted' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('takes options only: a second argument cannot make a forUser() view', () => {
+    const dexcom = new DexcomApiClient({ accessToken: 't' });
+    // @ts-expect-error the public constructor has one parameter
+    const forged = new DexcomApiClient({ accessToken: 't' }, { parent: dexcom, userKey: 'patient-1' });
+    expect(forged.userKey).toBeUndefined();
+    const oauth = new DexcomApiClient({ oauth: { clientId: 'c', clientSecret: 's', tokenStore: new InMemoryTokenStore() } });
+    expect(oauth.forUser('patient-1')).toMatchObject({ userKey: 'patient-1', events: oauth.events, baseUrl: oauth.baseUrl });
   });
 
   it('sends no token to the OAuth operations', async () => {

@@ -56,10 +56,10 @@ describe('error kinds (one table)', () => {
     expect(error.toJSON()).toMatchObject({ name: kind.className, code, message: `a ${code} error`, retryable: expected });
   });
 
-  it('has one class per code, 19 in all, each exported under its name', () => {
+  it('has one class per code, 20 in all, each exported under its name', () => {
     const names = codes.map((code) => DEXCOM_ERROR_KINDS[code].className);
     expect(new Set(names).size).toBe(codes.length);
-    expect(codes).toHaveLength(19);
+    expect(codes).toHaveLength(20);
     for (const name of names) expect(typeof (errors as Record<string, unknown>)[name]).toBe('function');
   });
 
@@ -142,6 +142,7 @@ describe('error types', () => {
         case 'invalid_response':
         case 'reauthorization_required':
         case 'token_store':
+        case 'checkpoint_store':
           return error.message;
         case 'redirect':
           return `to ${error.locationHost}`;

@@ -110,7 +110,7 @@ describe('FileCheckpointStore', () => {
     await expect(store.set({ userKey: 'p', type: 'egvs' }, { version: 1 } as never)).rejects.toThrow(DexcomValidationError);
     // A directory where the file should be makes the rename fail.
     await mkdir(join(directory, 'q.egvs.json'));
-    await expect(store.set({ userKey: 'q', type: 'egvs' }, checkpoint())).rejects.toThrow();
+    await expect(store.set({ userKey: 'q', type: 'egvs' }, checkpoint())).rejects.toMatchObject({ code: 'checkpoint_store', retryable: true });
     // No temporary file is left behind.
     expect(await readdir(directory)).toEqual(['q.egvs.json']);
   });

@@ -41,7 +41,8 @@ describe('dexcom.iterate', () => {
   });
 
   it('with concurrency 4 keeps time order and never has more than 4 requests in flight', async () => {
-    const { server, dexcom } = await fake({ latencyMs: 15 });
+    // Long enough that all four requests of a wave reach the server before the first answer, also on a busy machine.
+    const { server, dexcom } = await fake({ latencyMs: 150 });
     const ids: string[] = [];
     for await (const egv of dexcom.iterate('egvs', { start: START, end: END, concurrency: 4 })) ids.push(egv.recordId);
     expect(server.maxInFlight).toBe(4);
@@ -113,6 +114,8 @@ describe('dexcom.iterate', () => {
     for await (const _ of dexcom.iterate('egvs', { start: START, end: END, concurrency: 2 })) {
       if (++taken === 10) break;
     }
+    // Wait for the server to see the cancelled request end (bounded; a busy machine may take a while).
+    for (let i = 0; i < 200 && server.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(server.requests.length).toBeLessThanOrEqual(3);
     expect(server.inFlight).toBe(0);

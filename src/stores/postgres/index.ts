@@ -1,8 +1,14 @@
 /**
- * `dexcom-api-client/postgres`: fleet state in PostgreSQL, a server through `pg` or embedded
- * PGlite (both optional peer dependencies), on one SQL code path.
+ * `dexcom-api-client/postgres`: the fleet stores on PostgreSQL, a server (`url`, `pool`) or embedded
+ * PGlite (`pglite`, or one shared `database` from `openDatabase()`), through one SQL code path.
+ * `pg` and `@electric-sql/pglite` are optional peer dependencies, loaded only when used.
+ *
+ * @example
+ * import { PostgresCheckpointStore, PostgresTokenStore } from 'dexcom-api-client/postgres';
+ * const tokenStore = new PostgresTokenStore({ url: process.env.DATABASE_URL! });
+ * const checkpointStore = new PostgresCheckpointStore({ url: process.env.DATABASE_URL! });
  */
-export { openDatabase, type Database, type DatabaseOptions, type SqlQueryable, type SqlResult } from './database.js';
+export { type Database, type DatabaseOptions, openDatabase, type SqlQueryable, type SqlResult } from './database.js';
 export { DEFAULT_SCHEMA, migrate, type Migration, type MigrationSet } from './migrations.js';
 
 // Tokens
@@ -14,3 +20,6 @@ export {
   type ResolvedPostgresTokenStoreOptions,
 } from './token-store.js';
 export { DexcomRefreshLockTimeoutError, type LockedTokenStore } from '../../oauth/refresh-lock.js';
+
+// Checkpoints
+export { PostgresCheckpointStore, type PostgresCheckpointStoreOptions } from './checkpoint-store.js';
