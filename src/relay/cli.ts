@@ -18,6 +18,7 @@ import type { Relay } from './relay-types.js';
 /** What the CLI hands `createRelay()` (see src/relay/create-relay.ts). */
 type CreateRelay = (options: { dexcom: DexcomApiClient; database: Database; pollIntervalMs?: number; allowPrivateTargets?: boolean }) => Promise<Relay>;
 
+/** Loaded when the service starts, so `--help` and bad input answer without loading the engine and its queue. */
 async function loadCreateRelay(): Promise<CreateRelay> {
   const specifier = './create-relay.js';
   return ((await import(specifier)) as { createRelay: CreateRelay }).createRelay;
