@@ -9,6 +9,7 @@ import { collectGarbage, emitResult, numberOption } from './support/bench-proces
 import { egvsDayPage, PAGE_RECORDS } from './support/egvs-page.js';
 import { startServerProcess } from './support/server-process.js';
 import { BASELINE_REF, baselineContenders } from './overhead/baseline-contenders.js';
+import { builtContenders } from './overhead/built-contenders.js';
 import type { Contender } from './overhead/contender.js';
 import { measure, type OverheadResult } from './overhead/measure.js';
 import { axiosClient, gotClient, kyClient, openapiFetchBare, openapiFetchRetry } from './overhead/peer-contenders.js';
@@ -20,6 +21,9 @@ const FACTORIES = [rawFetch, bareGenerated, dexcomFull, dexcomDefaults, dexcomMi
 const server = await startServerProcess(new URL('./servers/page-server.ts', import.meta.url), []);
 try {
   const contenders: Contender[] = FACTORIES.map((factory) => factory(server.url));
+  const built = await builtContenders(server.url);
+  if ('unavailable' in built) throw new Error(built.unavailable);
+  contenders.splice(1, 0, ...built.contenders);
   const baseline = process.argv.includes('--no-baseline') ? { unavailable: 'left out (--no-baseline)' } : await baselineContenders(server.url);
   if ('contenders' in baseline) contenders.push(...baseline.contenders);
   for (const contender of contenders) {

@@ -5,16 +5,25 @@
  *
  *   node --cpu-prof --cpu-prof-dir=.profiles --import tsx bench/profile-pipeline.ts --requests 3000
  *   node --cpu-prof --import tsx bench/profile-pipeline.ts --contender bare   # the generated client alone
+ *   node --cpu-prof --import tsx bench/profile-pipeline.ts --contender read   # getGlucoseReadings from dist/ (npm run build)
  *
  * The page server inherits `--cpu-prof` and writes a profile of its own; the client's is the one
  * whose process sent the requests (the larger file). Open it in Chrome DevTools (Performance) or VS Code.
  */
 import { numberOption } from './support/bench-process.js';
 import { startServerProcess } from './support/server-process.js';
+import { builtContenders } from './overhead/built-contenders.js';
 import type { Contender } from './overhead/contender.js';
 import { bareGenerated, dexcomDefaults, dexcomFull, dexcomMinimal, rawFetch } from './overhead/sdk-contenders.js';
 
-const CONTENDERS: Record<string, (baseUrl: string) => Contender> = {
+const read = async (baseUrl: string): Promise<Contender> => {
+  const built = await builtContenders(baseUrl);
+  if ('unavailable' in built) throw new Error(built.unavailable);
+  return built.contenders[0]!;
+};
+
+const CONTENDERS: Record<string, (baseUrl: string) => Contender | Promise<Contender>> = {
+  read,
   full: dexcomFull,
   defaults: dexcomDefaults,
   minimal: dexcomMinimal,
@@ -29,7 +38,7 @@ if (!factory) throw new Error(`--contender must be one of ${Object.keys(CONTENDE
 
 const server = await startServerProcess(new URL('./servers/page-server.ts', import.meta.url), []);
 try {
-  const contender = factory(server.url);
+  const contender = await factory(server.url);
   const requests = numberOption('requests', 3_000);
   const started = performance.now();
   for (let i = 0; i < requests; i++) await contender.request();

@@ -31,6 +31,9 @@ export function providerTokenSource(provider: AccessTokenProvider): TokenSource 
   return { token: async () => ({ value: await provide() }) };
 }
 
+/** Name of the {@link bearerAuth} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const AUTH_LAYER = 'auth';
+
 /**
  * Sets `Authorization: Bearer <token>` on every wire attempt of an operation that needs it, and
  * refuses to put a token on a plain-http request to a host that is not loopback.

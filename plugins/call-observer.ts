@@ -8,6 +8,9 @@ import { errorFromResponse } from '../src/core/http-errors.js';
 import type { CallContext, Middleware } from '../src/core/middleware.js';
 import { scrubError, sentValues } from '../src/core/sent-values.js';
 
+/** Name of the {@link callObserver} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const CALL_OBSERVER_LAYER = 'call-observer';
+
 /**
  * The outermost layer: sees each logical call once. It turns a final response that is not 2xx (a
  * 3xx included: redirects are never followed, so one is a failure) into a typed
@@ -60,6 +63,7 @@ function emitCallEnd(context: CallContext, started: number, status?: number, err
     pathTemplate,
     attempts: context.attempts.length,
     durationMs: performance.now() - started,
+    limiterWaitMs: context.limiterWaitMs,
     ...(status === undefined ? {} : { status }),
     ...(error === undefined ? {} : { error: error.name, errorCode: error.code, errorMessage: error.message }),
   });

@@ -1,6 +1,6 @@
 /**
- * The circuit breaker: one per client, shared by all its calls, counting every wire attempt
- * (it sits inside the retry layer). Built on cockatiel's `circuitBreaker` with two additions:
+ * The circuit breaker: one per client, shared by all its calls, counting every wire attempt,
+ * retries included (the pipeline's order is composed in `src/client-pipeline.ts`). Built on cockatiel's `circuitBreaker` with two additions:
  *
  * - While half-open, cockatiel makes other callers wait for the probe's result and then run;
  *   here they fail fast with `DexcomCircuitOpenError` (or get the fallback), so exactly one probe
@@ -97,6 +97,12 @@ export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: ResolvedCircuitBreakerOptions = {
 const EXAMPLE = '{ threshold: 5, halfOpenAfterMs: 30_000 }';
 const SAMPLING_EXAMPLE = '{ sampling: { failureRatio: 0.5, durationMs: 60_000 } }';
 
+/** Name of the breaker's {@link CircuitBreaker.middleware} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const CIRCUIT_BREAKER_LAYER = 'circuit-breaker';
+
+/** Name of the breaker's {@link CircuitBreaker.gate} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const CIRCUIT_BREAKER_GATE_LAYER = 'circuit-breaker-gate';
+
 /**
  * Validates circuit-breaker options once, at client construction. `false` turns the breaker off
  * (returns `null`: leave the layer out of the pipeline).
@@ -165,10 +171,10 @@ export interface CircuitBreakerSnapshot {
 
 /** A circuit breaker owned by one client; see {@link createCircuitBreaker}. */
 export interface CircuitBreaker {
-  /** The pipeline layer; put it inside retry and outside auth. */
+  /** The pipeline layer ({@link CIRCUIT_BREAKER_LAYER}): it must see every wire attempt. */
   readonly middleware: Middleware;
   /**
-   * A second check just inside the rate limiter: a request that waited in the limiter's queue
+   * A second check ({@link CIRCUIT_BREAKER_GATE_LAYER}) for after the rate limiter: a request that waited in the limiter's queue
    * while the circuit opened fails fast instead of going out (it counts neither way).
    */
   readonly gate: Middleware;
@@ -187,7 +193,7 @@ export interface CircuitBreaker {
  * @example
  * const options = resolveCircuitBreakerOptions(userOptions.circuitBreaker);
  * const breaker = options ? createCircuitBreaker(options, events) : undefined;
- * const layers = [retryLayer, ...(breaker ? [breaker.middleware] : []), authLayer];
+ * const layers = breaker ? [breaker.middleware] : [];
  * breaker?.state(); // { state: 'closed' }
  */
 export function createCircuitBreaker(options: ResolvedCircuitBreakerOptions, events: PipelineEvents): CircuitBreaker {

@@ -74,6 +74,9 @@ export function resolveCorrelationOptions(user?: CorrelationOptions | false): Re
   return { header, attemptHeader: attempt };
 }
 
+/** Name of the {@link correlationHeaders} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const CORRELATION_LAYER = 'correlation';
+
 /**
  * Sets the correlation id and the attempt number on every wire attempt, so the server's logs and
  * this SDK's logs, events and errors can be joined on one id.

@@ -1,6 +1,7 @@
 import { DexcomConfigurationError } from '../src/core/errors.js';
 import type { PipelineEventMap, PipelineEvents } from '../src/core/events.js';
-import { redactedBodyOf, redactHeaders, redactQuery, requestSecrets } from './redaction.js';
+import type { AttemptDetailLevel } from './attempt-detail.js';
+import type { ObserverDrops } from './observer-drops.js';
 
 /** Log levels this SDK writes at, lowest first. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -69,10 +70,24 @@ export function resolveLoggingOptions(user: LoggingOptions = {}): ResolvedLoggin
   return { level, bindings: { ...user.bindings }, logBodies: user.logBodies === true };
 }
 
+/**
+ * How much of each wire attempt the pipeline must describe for this client's log: headers and query
+ * at debug, bodies too with `logBodies`, nothing otherwise (then no attempt pays for it).
+ *
+ * @example
+ * attemptDetailLevel(resolveLoggingOptions({ level: 'debug', logBodies: true }), true); // 'bodies'
+ */
+export function attemptDetailLevel(options: ResolvedLoggingOptions, hasLogger: boolean): AttemptDetailLevel | undefined {
+  if (!hasLogger || LOG_LEVELS.indexOf(options.level) > LOG_LEVELS.indexOf('debug')) return undefined;
+  return options.logBodies ? 'bodies' : 'headers';
+}
+
 /** Live state the log lines report that no event carries. */
 export interface LoggingSources {
   /** The circuit breaker's state now, when there is one. */
   breakerState?: () => string | undefined;
+  /** Where dropped lines are counted (a logger that throws). Default: a counter of its own. */
+  drops?: ObserverDrops;
 }
 
 /**
@@ -80,9 +95,11 @@ export interface LoggingSources {
  * (`dexcom call`), one per wire attempt (`dexcom attempt`, at debug unless it failed), and one
  * per retry, give-up, breaker transition and throttling. Lines carry the correlation id, attempt
  * number, operation id, method, path template (never the raw URL), status, duration, retry delay,
- * breaker state and limiter wait. Headers and query values are allow-listed; bodies are logged
- * only with `logBodies`, redacted by the spec's `x-sensitive` marks. It never changes the app
- * logger's own settings: it writes through a child logger. Returns a function that detaches it.
+ * breaker state and limiter wait. Headers, query and bodies come already redacted on the event
+ * (`attempt-end` `detail`, built only when this client logs at debug; bodies only with
+ * `logBodies`). It never changes the app logger's own settings: it writes through a child logger.
+ * A logger that throws never breaks a call or the process: the line is dropped and counted in
+ * `sources.drops.logLines`. Returns a function that detaches it.
  *
  * @example
  * const detach = attachLogging(dexcom.events, pino(), resolveLoggingOptions({ level: 'debug' }));
@@ -90,38 +107,29 @@ export interface LoggingSources {
 export function attachLogging(events: PipelineEvents, logger: LoggerLike, options: ResolvedLoggingOptions, sources: LoggingSources = {}): () => void {
   const log = logger.child ? logger.child({ component: 'dexcom-api-client', ...options.bindings }) : logger;
   const floor = LOG_LEVELS.indexOf(options.level);
+  const enabled = (level: LogLevel): boolean => LOG_LEVELS.indexOf(level) >= floor;
+  const debug = enabled('debug');
+  const drops = sources.drops ?? { logLines: 0, metricUpdates: 0 };
   const write = (level: Exclude<LogLevel, 'silent'>, fields: Record<string, unknown>, message: string): void => {
-    if (LOG_LEVELS.indexOf(level) < floor) return;
-    const method = log[level] ?? log.debug;
-    method.call(log, fields, message);
+    if (!enabled(level)) return;
+    try {
+      const method = log[level] ?? log.debug;
+      method.call(log, fields, message);
+    } catch {
+      // The app's logger failed (a broken stream, a serializer that throws): drop the line, count it.
+      drops.logLines += 1;
+    }
   };
-  const enabled = (level: LogLevel) => LOG_LEVELS.indexOf(level) >= floor;
-  // When a request joined the limiter's queue, per call, to report how long it waited.
-  const queuedAt = new Map<string, number>();
-  const waited = new Map<string, number>();
 
   const offs = [
     events.on('queued', (e) => {
-      queuedAt.set(e.invocationId, performance.now());
       write('debug', { correlationId: e.invocationId, operationId: e.operationId, queueDepth: e.queueDepth }, 'dexcom request queued by the rate limiter');
-    }),
-    events.on('attempt', (e) => {
-      const since = queuedAt.get(e.invocationId);
-      if (since !== undefined) {
-        waited.set(e.invocationId, Math.round(performance.now() - since));
-        queuedAt.delete(e.invocationId);
-      }
     }),
     events.on('attempt-end', (e) => {
       const failed = e.error !== undefined || (e.status ?? 0) >= 400;
       const level = failed ? 'warn' : 'debug';
       if (!enabled(level)) return;
-      const fields = attemptFields(e, waited.get(e.invocationId), sources.breakerState?.(), enabled('debug'));
-      if (options.logBodies && enabled('debug')) {
-        void withBodies(e, fields).then((withBody) => write(level, withBody, 'dexcom attempt'));
-        return;
-      }
-      write(level, fields, 'dexcom attempt');
+      write(level, attemptFields(e, sources.breakerState?.(), debug), 'dexcom attempt');
     }),
     events.on('retry', (e) => {
       write('warn', { correlationId: e.invocationId, operationId: e.operationId, attempt: e.attempt, retryDelayMs: e.delayMs, reason: e.reason, status: e.status }, 'dexcom retry scheduled');
@@ -138,10 +146,9 @@ export function attachLogging(events: PipelineEvents, logger: LoggerLike, option
       write('warn', { correlationId: e.invocationId, operationId: e.operationId, limiterWaitMs: Math.round(e.waitMs), reason: e.reason }, 'dexcom rate limiter throttling');
     }),
     events.on('call-end', (e) => {
-      queuedAt.delete(e.invocationId);
-      const limiterWaitMs = waited.get(e.invocationId);
-      waited.delete(e.invocationId);
-      const fields = {
+      const failed = e.error !== undefined;
+      if (!enabled(failed ? 'error' : 'info')) return;
+      const fields: Record<string, unknown> = {
         correlationId: e.invocationId,
         operationId: e.operationId,
         method: e.method,
@@ -149,10 +156,14 @@ export function attachLogging(events: PipelineEvents, logger: LoggerLike, option
         attempts: e.attempts,
         status: e.status,
         durationMs: Math.round(e.durationMs),
-        ...(limiterWaitMs === undefined ? {} : { limiterWaitMs }),
-        ...(e.error === undefined ? { outcome: 'success' } : { outcome: e.errorCode ?? 'error', err: { name: e.error, code: e.errorCode, message: e.errorMessage } }),
       };
-      write(e.error === undefined ? 'info' : 'error', fields, e.error === undefined ? 'dexcom call succeeded' : 'dexcom call failed');
+      const limiterWaitMs = waitOf(e.limiterWaitMs);
+      if (limiterWaitMs !== undefined) fields.limiterWaitMs = limiterWaitMs;
+      if (failed) {
+        fields.outcome = e.errorCode ?? 'error';
+        fields.err = { name: e.error, code: e.errorCode, message: e.errorMessage };
+      } else fields.outcome = 'success';
+      write(failed ? 'error' : 'info', fields, failed ? 'dexcom call failed' : 'dexcom call succeeded');
     }),
   ];
   return () => {
@@ -160,37 +171,27 @@ export function attachLogging(events: PipelineEvents, logger: LoggerLike, option
   };
 }
 
-function attemptFields(
-  e: PipelineEventMap['attempt-end'],
-  limiterWaitMs: number | undefined,
-  breakerState: string | undefined,
-  withHeaders: boolean,
-): Record<string, unknown> {
-  const url = new URL(e.request.url);
-  return {
+/** A limiter wait worth a field: whole milliseconds, left out when it rounds to none. */
+function waitOf(ms: number | undefined): number | undefined {
+  if (ms === undefined) return undefined;
+  const rounded = Math.round(ms);
+  return rounded > 0 ? rounded : undefined;
+}
+
+function attemptFields(e: PipelineEventMap['attempt-end'], breakerState: string | undefined, withDetail: boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
     correlationId: e.invocationId,
     operationId: e.operationId,
     method: e.method,
     path: e.pathTemplate,
     attempt: e.attempt,
-    ...(e.status === undefined ? {} : { status: e.status }),
-    ...(e.error === undefined ? {} : { err: { name: e.error } }),
-    durationMs: Math.round(e.durationMs),
-    ...(limiterWaitMs === undefined ? {} : { limiterWaitMs }),
-    ...(breakerState === undefined ? {} : { breakerState }),
-    ...(withHeaders
-      ? {
-          query: redactQuery(url),
-          requestHeaders: redactHeaders(e.request.headers),
-          ...(e.response ? { responseHeaders: redactHeaders(e.response.headers) } : {}),
-        }
-      : {}),
   };
-}
-
-async function withBodies(e: PipelineEventMap['attempt-end'], fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-  // Servers echo what they were sent (a token in an error description): cut those values out too.
-  const secrets = await requestSecrets(e.request);
-  const [requestBody, responseBody] = await Promise.all([redactedBodyOf(e.request, secrets), e.response ? redactedBodyOf(e.response, secrets) : undefined]);
-  return { ...fields, ...(requestBody === undefined ? {} : { requestBody }), ...(responseBody === undefined ? {} : { responseBody }) };
+  if (e.status !== undefined) fields.status = e.status;
+  if (e.error !== undefined) fields.err = { name: e.error };
+  fields.durationMs = Math.round(e.durationMs);
+  const limiterWaitMs = waitOf(e.limiterWaitMs);
+  if (limiterWaitMs !== undefined) fields.limiterWaitMs = limiterWaitMs;
+  if (breakerState !== undefined) fields.breakerState = breakerState;
+  if (withDetail && e.detail) Object.assign(fields, e.detail);
+  return fields;
 }

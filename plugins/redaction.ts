@@ -156,6 +156,10 @@ export async function requestSecrets(request: Request): Promise<string[]> {
   return sentValues(request, body);
 }
 
+function isForm(message: Request | Response): boolean {
+  return (message.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded');
+}
+
 /**
  * Reads a body for a debug log: JSON and form bodies are parsed and redacted with
  * {@link redactBody} (also cutting out `knownSecrets`); anything else is summarised by type and
@@ -187,6 +191,6 @@ async function parsedBodyOf(message: Request | Response): Promise<{ value: unkno
       return `[unparseable JSON, ${text.length} chars]`;
     }
   }
-  if (contentType.includes('application/x-www-form-urlencoded')) return { value: Object.fromEntries(new URLSearchParams(text)) };
+  if (isForm(message)) return { value: Object.fromEntries(new URLSearchParams(text)) };
   return `[${contentType.split(';')[0] || 'body'}, ${text.length} chars]`;
 }

@@ -38,8 +38,9 @@ export interface RetryOptions {
    */
   maxAttempts?: number;
   /**
-   * Median delay before the first retry when the server sends no `Retry-After`, in ms; later
-   * delays grow exponentially.
+   * Shortest backoff delay, in ms, used when the server sends no `Retry-After`: the first retry
+   * waits at least this long, later ones grow exponentially (with jitter, each delay falls between
+   * `initialDelayMs` and `maxDelayMs`).
    * @default 500
    */
   initialDelayMs?: number;
@@ -108,6 +109,9 @@ export type GiveUpReason =
 
 const EXAMPLE = '{ maxAttempts: 3, initialDelayMs: 500, maxDelayMs: 30_000 }';
 
+/** Name of the {@link retry} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const RETRY_LAYER = 'retry';
+
 /**
  * Validates retry options once, at client construction. `false` turns retrying off (returns
  * `null`: leave the layer out of the pipeline).
@@ -167,10 +171,12 @@ function resolveStatuses(statuses: readonly number[] | undefined): ReadonlySet<n
 }
 
 /**
- * The retry layer (third in the pipeline, inside the total deadline, outside the breaker).
+ * The retry layer ({@link RETRY_LAYER}; its place in the pipeline is set in `src/client-pipeline.ts`).
  *
- * Each attempt sends a clone of the original request (bodies are one-shot) with
- * `context.attempt` set (1-based). A retryable outcome is a status in `retryStatuses`, a
+ * Each attempt sends the request as it came in, before any inner layer set a header on it, with
+ * `context.attempt` set (1-based): a request with a body is cloned per attempt (bodies are
+ * one-shot); a bodiless one (every data GET) goes out itself the first time and is rebuilt from its
+ * original headers only for a retry, so a call that succeeds at once pays for no copy. A retryable outcome is a status in `retryStatuses`, a
  * `DexcomNetworkError` or an attempt-scope `DexcomTimeoutError`; everything else (other 4xx,
  * caller abort, total timeout, open circuit, full queue) is passed through at once. Delays
  * follow `Retry-After` when the response has one (429 and 5xx), else exponential backoff; a sleep
@@ -193,13 +199,23 @@ export function retry(options: ResolvedRetryOptions): Middleware {
     let backoff: IBackoff<unknown> | undefined;
     const nextBackoffMs = (): number => {
       backoff = backoff ? backoff.next(undefined) : backoffFactory.next(undefined);
-      return Math.ceil(backoff.duration);
+      // Decorrelated jitter can draw far less than the initial delay (down to 0); the first delay is
+      // documented as the shortest, so every delay is floored there.
+      return Math.max(options.initialDelayMs, Math.ceil(backoff.duration));
+    };
+
+    // Inner layers set headers on the request they get (the bearer token, correlation ids); a
+    // retry must start from the headers as they came in, so a token provider is asked again.
+    const originalHeaders = request.body === null ? [...request.headers] : undefined;
+    const attemptRequest = (attempt: number): Request => {
+      if (originalHeaders === undefined) return request.clone();
+      return attempt === 1 ? request : new Request(request, { headers: originalHeaders });
     };
 
     for (let attempt = 1; ; attempt += 1) {
       if (signal.aborted) throw abortErrorOf(signal, context);
       context.attempt = attempt;
-      const outcome = await settle(next(request.clone(), context));
+      const outcome = await settle(next(attemptRequest(attempt), context));
       if (signal.aborted) {
         if (outcome.response) discardBody(outcome.response);
         throw abortErrorOf(signal, context);

@@ -6,9 +6,15 @@
  *   retryable).
  * A caller's abort is always a `DexcomAbortError`, whatever its reason.
  *
- * Plain `AbortController` + `setTimeout` instead of cockatiel's `timeout()`: cockatiel aborts the
- * attempt's signal when the function returns (`abortOnReturn`), which kills the body stream of the
- * response being handed back, and it reports every expiry as the same `TaskCancelledError`.
+ * Plain `AbortController` + `setTimeout` instead of cockatiel's `timeout()` (3.2.1). With
+ * `abortOnReturn: false` and the aggressive strategy it would bound an attempt the same way, but it
+ * aborts its signals without a reason: `ctrl.abort()` when the timer fires and again when it
+ * follows the parent signal. The transport throws the reason of the signal that fired, so here the
+ * reason is the typed error itself (`DexcomTimeoutError` scope `attempt`, or whatever the caller or
+ * the total deadline aborted with); with cockatiel every expiry and every caller abort would reach
+ * the transport as the same bare `AbortError` and a `TaskCancelledError`, to be told apart again
+ * after the fact. Per attempt it would also add an event wrapper, a timeout emitter listener, a
+ * second promise for the race and a result wrapper on top of the one controller and timer used here.
  */
 import { DexcomConfigurationError, DexcomTimeoutError } from '../src/core/errors.js';
 import { abortErrorOf, callSignalOf, linkedController, raceAbort } from './abort.js';
@@ -47,6 +53,12 @@ export const DEFAULT_TIMEOUT_OPTIONS: ResolvedTimeoutOptions = { attemptMs: 30_0
 
 const EXAMPLE = '{ attemptMs: 30_000, totalMs: 120_000 }';
 
+/** Name of the {@link totalDeadline} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const TOTAL_DEADLINE_LAYER = 'total-deadline';
+
+/** Name of the {@link attemptTimeout} layer in the pipeline (see `src/client-pipeline.ts`). */
+export const ATTEMPT_TIMEOUT_LAYER = 'attempt-timeout';
+
 /**
  * Validates timeout options once, at client construction. `false` turns both limits off; the
  * layers stay in the pipeline anyway, because the total-deadline layer is also the one that links
@@ -84,7 +96,7 @@ function resolveLimit(value: number | false | undefined, name: string, fallback:
 }
 
 /**
- * The total-deadline layer (second in the pipeline, just inside the call observer). It links the
+ * The total-deadline layer ({@link TOTAL_DEADLINE_LAYER}). It links the
  * caller's signal (`request.signal`) with a deadline timer and publishes both on the context
  * (`context.signal`, `context.deadline`): the inner layers wait on `context.signal` and the
  * transport aborts the wire request with it, so the request itself is passed on unchanged (building
@@ -128,7 +140,7 @@ export function totalDeadline(options: ResolvedTimeoutOptions): Middleware {
 }
 
 /**
- * The attempt-timeout layer (just outside the wire observer). Each attempt gets its own timer and
+ * The attempt-timeout layer ({@link ATTEMPT_TIMEOUT_LAYER}). Each attempt gets its own timer and
  * signal, linked with the call's signal and published as `context.attemptSignal` for the transport
  * (the request is passed on unchanged); the timer stops once the inner layer returns a response, so a
  * body read after that is never cut off by it (the SDK's transport buffers the body before it

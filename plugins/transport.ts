@@ -22,6 +22,9 @@ const TEXT_DECODER = new TextDecoder();
 /** Socket errors that prove nothing was written to the server, so even a POST may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/** Name of the {@link fetchTransport} layer, the innermost of the pipeline (see `src/client-pipeline.ts`). */
+export const TRANSPORT_LAYER = 'transport';
+
 /** Bodies past this length cannot be decoded into a string, so they cannot be read at all. */
 const MAX_BODY_BYTES = constants.MAX_STRING_LENGTH;
 

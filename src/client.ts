@@ -9,8 +9,9 @@ import { PipelineEvents } from './core/events.js';
 import type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
 import type { RetryOptions } from '../plugins/retry.js';
 import type { TimeoutOptions } from '../plugins/timeout.js';
-import { attachLogging, type LoggerLike, type LoggingOptions, resolveLoggingOptions } from '../plugins/logging.js';
+import { attachLogging, attemptDetailLevel, type LoggerLike, type LoggingOptions, resolveLoggingOptions } from '../plugins/logging.js';
 import { attachMetrics, type MetricsOptions, resolveMetricsOptions } from '../plugins/metrics.js';
+import { createObserverDrops, type ObserverDrops } from '../plugins/observer-drops.js';
 import { type CallCounters, countCalls } from './call-counters.js';
 import { createPipeline, type Pipeline } from './client-pipeline.js';
 import { formatDexcomDate } from './dates.js';
@@ -22,7 +23,7 @@ import { createTokenApi } from './oauth/token-pipeline.js';
 import type { OAuthOptions } from './oauth/oauth-options.js';
 import { assertUserKey } from './user-key.js';
 import { handOverParsedBody } from './parsed-body-handoff.js';
-import { createClientFetch } from './pipeline.js';
+import { createClientFetch } from './client-fetch.js';
 import { VERSION } from './version.js';
 import { readRange } from './windowed-read.js';
 import { iterateRecords, type RecordIterable } from './sync/iterate.js';
@@ -81,6 +82,8 @@ export interface DexcomClientStats {
   rateLimiter: RateLimiterStats | undefined;
   /** Calls, failures, wire attempts and retries since the client was created. */
   calls: CallCounters;
+  /** Log lines and metric updates dropped because the logger or the metrics registry threw. */
+  dropped: ObserverDrops;
 }
 
 /** Per-call options of the read methods. */
@@ -139,6 +142,7 @@ export class DexcomApiClient {
   readonly #options: DexcomApiClientOptions;
   readonly #oauth: DexcomOAuth | undefined;
   readonly #counters: () => CallCounters;
+  readonly #drops: ObserverDrops;
   /** Header that carries a caller-supplied correlation id into the pipeline. */
   readonly #correlationHeader: string;
 
@@ -172,13 +176,15 @@ export class DexcomApiClient {
         circuitBreaker: options.circuitBreaker,
         timeout: options.timeout,
         correlation,
+        attemptDetail: attemptDetailLevel(logging, options.logger !== undefined),
         ...(options.fetch ? { fetch: options.fetch } : {}),
       },
       this.events,
     );
     const breakerState = () => this.#pipeline.breaker?.state();
-    if (options.logger && !view) attachLogging(this.events, options.logger, logging, { breakerState: () => breakerState()?.state });
-    if (metrics && !view) attachMetrics(this.events, metrics, { breakerState, limiterStats: () => this.#pipeline.limiter?.stats() ?? Promise.resolve(undefined) });
+    this.#drops = view ? view.parent.#drops : createObserverDrops();
+    if (options.logger && !view) attachLogging(this.events, options.logger, logging, { breakerState: () => breakerState()?.state, drops: this.#drops });
+    if (metrics && !view) attachMetrics(this.events, metrics, { breakerState, limiterStats: () => this.#pipeline.limiter?.stats() ?? Promise.resolve(undefined), drops: this.#drops });
     this.#counters = view ? view.parent.#counters : countCalls(this.events);
     this.#correlationHeader = correlation?.header ?? 'x-correlation-id';
     const fetch = createClientFetch({
@@ -211,6 +217,7 @@ export class DexcomApiClient {
             events: this.events,
             timeout: options.timeout,
             correlation,
+            attemptDetail: attemptDetailLevel(logging, options.logger !== undefined),
             userAgent: options.userAgent ?? `dexcom-api-client/${VERSION}`,
             retry: oauth.refreshRetry,
             ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -338,6 +345,7 @@ export class DexcomApiClient {
       circuitBreaker: this.#pipeline.breaker?.state(),
       rateLimiter: await this.#pipeline.limiter?.stats(),
       calls: this.#counters(),
+      dropped: { ...this.#drops },
     };
   }
 

@@ -3,9 +3,20 @@
  * subscribe, so no resilience file has to know about a logger or a metrics registry.
  */
 export interface PipelineEventMap {
-  /** A wire attempt is about to be sent. */
-  attempt: { invocationId: string; operationId: string; method: string; pathTemplate: string; attempt: number };
-  /** A wire attempt finished with a response or failed without one. */
+  /** A wire attempt is about to be sent (it has passed the rate limiter, when there is one). */
+  attempt: {
+    invocationId: string;
+    operationId: string;
+    method: string;
+    pathTemplate: string;
+    attempt: number;
+    /** Milliseconds this attempt waited in the rate limiter; absent without a limiter. */
+    limiterWaitMs?: number;
+  };
+  /**
+   * A wire attempt finished with a response or failed without one. Facts only: never the
+   * `Request` or `Response` (they carry the bearer token and the body).
+   */
   'attempt-end': {
     invocationId: string;
     operationId: string;
@@ -15,10 +26,10 @@ export interface PipelineEventMap {
     status?: number;
     error?: string;
     durationMs: number;
-    /** The attempt as sent (headers include the token: redact before logging). */
-    request: Request;
-    /** The buffered response, when one arrived (clone before reading its body). */
-    response?: Response;
+    /** Milliseconds this attempt waited in the rate limiter; absent without a limiter. */
+    limiterWaitMs?: number;
+    /** Redacted headers, query and bodies, present only when the client logs at debug (see {@link AttemptDetail}). */
+    detail?: AttemptDetail;
   };
   /** The retry layer will send the call again after `delayMs`. */
   retry: { invocationId: string; operationId: string; attempt: number; delayMs: number; reason: string; status?: number };
@@ -32,6 +43,11 @@ export interface PipelineEventMap {
   reset: Record<string, never>;
   /** The rate limiter paused the bucket (after a 429) or made a request wait for a token. */
   throttled: { invocationId?: string; operationId?: string; waitMs: number; reason: 'bucket-empty' | 'cool-down' };
+  /**
+   * The rate limiter's store stopped answering (`fallback`: this process now runs on its local
+   * share of the rate, `error` names the failure's class) or answers again (`shared`).
+   */
+  'rate-limit-store': { state: 'fallback' | 'shared'; error?: string };
   /** A request joined the rate limiter's queue. */
   queued: { invocationId: string; operationId: string; queueDepth: number };
   /** A logical call finished (success or failure). */
@@ -49,7 +65,28 @@ export interface PipelineEventMap {
     /** Its message (never holds tokens, query strings or bodies). */
     errorMessage?: string;
     durationMs: number;
+    /** Milliseconds the call waited in the rate limiter, every attempt together; absent without a limiter. */
+    limiterWaitMs?: number;
   };
+}
+
+/**
+ * What the client's debug log shows of one wire attempt, already redacted: header values and query
+ * parameters not on the allow-lists read `[REDACTED]`; bodies (only with `logging.logBodies`) have
+ * every `x-sensitive` field replaced and every value the request carried (token, form fields,
+ * secret query values) cut out of the text the server sent back.
+ */
+export interface AttemptDetail {
+  /** The query parameters of the attempt. */
+  readonly query: Readonly<Record<string, string>>;
+  /** The headers as sent (with `authorization` redacted). */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** The response headers, when a response arrived. */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
+  /** The request body (JSON or form), redacted; with `logBodies` only. */
+  readonly requestBody?: unknown;
+  /** The response body, redacted; with `logBodies` only. */
+  readonly responseBody?: unknown;
 }
 
 /** Name of an event in {@link PipelineEventMap}. */
@@ -94,10 +131,5 @@ export class PipelineEvents {
         this.onListenerError(error);
       }
     }
-  }
-
-  /** True when at least one listener is subscribed to `name` (lets emitters skip building events). */
-  has(name: PipelineEventName): boolean {
-    return (this.#listeners.get(name)?.size ?? 0) > 0;
   }
 }

@@ -47,6 +47,13 @@ export interface CallContext {
    */
   attemptSignal?: AbortSignal;
   /**
+   * Milliseconds the attempt in progress waited in the rate limiter (for a token, a 429 pause or a
+   * shared store), set as it leaves the limiter; absent without a limiter.
+   */
+  attemptLimiterWaitMs?: number;
+  /** Milliseconds the call has waited in the rate limiter so far, every attempt together. */
+  limiterWaitMs?: number;
+  /**
    * The latest wire attempt as sent (headers include the bearer token), set by the wire observer.
    * Read only to scrub what a server echoes back out of the call's error; never log it.
    */

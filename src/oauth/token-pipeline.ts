@@ -7,10 +7,11 @@ import { resolveRetryOptions, retry } from '../../plugins/retry.js';
 import { attemptTimeout, resolveTimeoutOptions, type TimeoutOptions, totalDeadline } from '../../plugins/timeout.js';
 import { fetchTransport } from '../../plugins/transport.js';
 import { wireObserver } from '../../plugins/wire-observer.js';
+import { describeAttempt, type AttemptDetailLevel } from '../../plugins/attempt-detail.js';
 import type { PipelineEvents } from '../core/events.js';
 import { compose } from '../core/middleware.js';
 import { handOverParsedBody } from '../parsed-body-handoff.js';
-import { createClientFetch } from '../pipeline.js';
+import { createClientFetch } from '../client-fetch.js';
 import type { OAuthRefreshRetryOptions } from './oauth-options.js';
 
 /**
@@ -32,6 +33,8 @@ export interface TokenApiOptions {
   readonly correlation?: ResolvedCorrelationOptions | null;
   /** `user-agent` header. */
   readonly userAgent: string;
+  /** How much of each attempt `attempt-end` describes for the client's debug log. Default none. */
+  readonly attemptDetail?: AttemptDetailLevel;
   /** Re-sends of a token request that never reached the server (`oauth.refreshRetry`). */
   readonly retry: Readonly<Required<OAuthRefreshRetryOptions>>;
 }
@@ -64,7 +67,7 @@ export function createTokenApi(options: TokenApiOptions): DexcomApi {
     ...(retryOptions ? [retry(retryOptions)] : []),
     ...(options.correlation ? [correlationHeaders(options.correlation)] : []),
     attemptTimeout(timeouts),
-    wireObserver(),
+    wireObserver(options.attemptDetail ? { describe: describeAttempt(options.attemptDetail) } : {}),
   ];
   const run = compose(layers)(fetchTransport(options.fetch ? { fetch: options.fetch } : {}));
   const fetch = createClientFetch({

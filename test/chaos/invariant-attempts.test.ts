@@ -60,7 +60,8 @@ describe.concurrent('chaos invariant: wire requests per call <= maxAttempts', ()
         else proxy.script(fault);
         const dexcom = chaosClient(proxy, {
           retry: { maxAttempts, initialDelayMs: 5, maxDelayMs: 20 },
-          timeout: { attemptMs: 250, totalMs: 10_000 },
+          // 1 s per attempt: long enough for a loopback round trip on a busy machine, far below the 5 s slow fault.
+          timeout: { attemptMs: 1_000, totalMs: 15_000 },
         });
         const resent = method === 'GET' && retryable;
         const faulted = when === 'every attempt' ? maxAttempts : 1;

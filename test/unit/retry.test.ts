@@ -291,6 +291,27 @@ describe('retry', () => {
   });
 });
 
+describe('retry backoff with jitter', () => {
+  it('never waits less than initialDelayMs, even when the jitter draws its lowest value', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      const resolved = resolveRetryOptions({ maxAttempts: 6, initialDelayMs: 1_000, maxDelayMs: 8_000 });
+      if (!resolved) throw new Error('unreachable');
+      const { next } = scriptedNext(Array.from({ length: 6 }, () => status(503)));
+      const context = makeContext();
+      const delays = recordEvents(context.events, ['retry']);
+      const run = retry(resolved)(next)(makeRequest(), context);
+      await vi.advanceTimersByTimeAsync(5 * 8_000);
+      await run;
+      const values = delays.map(([, e]) => e.delayMs);
+      expect(values).toHaveLength(5);
+      expect(values.every((delay) => delay >= 1_000 && delay <= 8_000)).toBe(true);
+    } finally {
+      random.mockRestore();
+    }
+  });
+});
+
 describe('resolveRetryOptions', () => {
   it('fills in the defaults', () => {
     expect(resolveRetryOptions(undefined)).toEqual({
