@@ -95,6 +95,7 @@ interface RegistryMetrics {
   readonly retries: CounterLike;
   readonly limiterWait: HistogramLike;
   readonly throttled: CounterLike;
+  readonly storeFallbacks: CounterLike;
   readonly breakerTransitions: CounterLike;
   /** Sources the gauges read at scrape time, one entry per attached client. */
   readonly sources: Set<AttachedSources>;
@@ -149,7 +150,8 @@ export function resolveMetricsOptions(user: MetricsOptions): Required<MetricsOpt
  * - `dexcom_attempts_total{client,operation,status_class}` wire attempts, retries included
  * - `dexcom_retries_total{client,operation,reason}`
  * - `dexcom_rate_limiter_queue_depth{client}`, `dexcom_rate_limiter_wait_seconds{client,operation}`,
- *   `dexcom_rate_limiter_throttled_total{client,reason}`
+ *   `dexcom_rate_limiter_throttled_total{client,reason}`,
+ *   `dexcom_rate_limiter_store_transitions_total{client,state}` (`fallback` | `shared`)
  * - `dexcom_circuit_breaker_state{client}` (0 closed, 1 half-open, 2 open),
  *   `dexcom_circuit_breaker_transitions_total{client,to}`
  *
@@ -196,6 +198,7 @@ export function attachMetrics(events: PipelineEvents, options: Required<MetricsO
       metrics.limiterWait.observe({ client, operation: operationLabel(e.operationId) }, e.limiterWaitMs / 1000);
     })),
     events.on('throttled', guarded((e) => metrics.throttled.inc({ client, reason: e.reason }))),
+    events.on('rate-limit-store', guarded((e) => metrics.storeFallbacks.inc({ client, state: e.state }))),
     events.on('break', guarded(() => metrics.breakerTransitions.inc({ client, to: 'open' }))),
     events.on('half-open', guarded(() => metrics.breakerTransitions.inc({ client, to: 'half-open' }))),
     events.on('reset', guarded(() => metrics.breakerTransitions.inc({ client, to: 'closed' }))),
@@ -219,6 +222,7 @@ function metricsFor(registry: MetricsRegistry): RegistryMetrics {
     retries: new Counter({ name: 'dexcom_retries_total', help: 'Retries scheduled, by reason', labelNames: ['client', 'operation', 'reason'], registers }),
     limiterWait: new Histogram({ name: 'dexcom_rate_limiter_wait_seconds', help: 'Time each wire attempt waited in the rate limiter (for a token or a 429 pause)', labelNames: ['client', 'operation'], buckets: WAIT_BUCKETS, registers }),
     throttled: new Counter({ name: 'dexcom_rate_limiter_throttled_total', help: 'Rate limiter waits for a token (bucket-empty) and 429 pauses (cool-down)', labelNames: ['client', 'reason'], registers }),
+    storeFallbacks: new Counter({ name: 'dexcom_rate_limiter_store_transitions_total', help: 'Rate limiter switches to its local share (fallback) and back to the shared store (shared)', labelNames: ['client', 'state'], registers }),
     breakerTransitions: new Counter({ name: 'dexcom_circuit_breaker_transitions_total', help: 'Circuit breaker transitions', labelNames: ['client', 'to'], registers }),
     sources,
   };

@@ -1,129 +1,24 @@
 /**
  * The rate limiter: a token bucket in front of the wire, one per client. Every wire request takes
- * a token (it sits inside the retry layer, so retries pay too); requests without a token wait in
- * a bounded FIFO queue; a 429 pauses the whole bucket, so the queue does not run into the same
- * wall one request at a time (octokit/plugin-throttling.js#629).
+ * a token, so retries pay too (where it sits among the layers: src/client-pipeline.ts). Requests
+ * without a token wait in a bounded FIFO queue ({@link RateLimitQueue}); a 429 pauses and empties
+ * the whole bucket, so the queue does not run into the same wall one request at a time
+ * (octokit/plugin-throttling.js#629).
  *
- * The bucket lives behind a {@link RateLimitStore}; the queue is local to this process.
+ * The bucket lives behind a {@link RateLimitStore}, reached through {@link FallbackBucket} (the
+ * local share while a shared store is down); the queue is local to this process.
  */
-import { DexcomConfigurationError, DexcomQueueFullError, DexcomRateLimitError } from '../src/core/errors.js';
-import { abortErrorOf, callSignalOf, discardBody } from './abort.js';
+import { DexcomRateLimitError } from '../src/core/errors.js';
 import type { PipelineEvents } from '../src/core/events.js';
 import type { CallContext, Middleware } from '../src/core/middleware.js';
-import { MAX_TIMER_MS, checkInteger, checkObject } from './option-checks.js';
-import { InMemoryRateLimitStore, type RateLimitStore, type TakeResult, type TokenBucketShape } from './rate-limit-store.js';
 import { retryAfterOf } from '../src/core/retry-after.js';
+import { callSignalOf, discardBody } from './abort.js';
+import { FallbackBucket } from './rate-limit-fallback.js';
+import type { ResolvedRateLimitOptions } from './rate-limit-options.js';
+import { RateLimitQueue, type Waiter } from './rate-limit-queue.js';
+import { InMemoryRateLimitStore, type Reservation } from './rate-limit-store.js';
 
-/**
- * Rate-limit settings of a client (`new DexcomApiClient({ rateLimit })`).
- *
- * Dexcom allows 60,000 calls per app per hour and answers 429 beyond that; the default here is
- * far lower (100 a minute) so one client never burns the app's quota on its own. A whole app can
- * go up to `{ capacity: 1_000, refillPerInterval: 60_000, intervalMs: 3_600_000 }` with every
- * client sharing one store.
- *
- * @example
- * new DexcomApiClient({ rateLimit: { capacity: 20, refillPerInterval: 300, intervalMs: 60_000 } });
- */
-export interface RateLimitOptions {
-  /**
-   * Most tokens the bucket holds: the largest burst sent at once.
-   * @default 100
-   */
-  capacity?: number;
-  /**
-   * Tokens added per `intervalMs`, spread evenly over the interval.
-   * @default 100
-   */
-  refillPerInterval?: number;
-  /**
-   * Length of the refill interval, in ms.
-   * @default 60_000
-   */
-  intervalMs?: number;
-  /**
-   * Most requests allowed to wait for a token; one more fails at once with `DexcomQueueFullError`.
-   * With an asynchronous store, a request whose token is being fetched counts as waiting.
-   * @default 1_000
-   */
-  maxQueue?: number;
-  /**
-   * How long a 429 without `Retry-After` pauses the bucket, in ms (Dexcom sends none).
-   * @default 60_000
-   */
-  coolDownMs?: number;
-  /**
-   * Longest pause a `Retry-After` may impose, in ms, so a broken header cannot freeze the client
-   * (Dexcom's quota window is one hour).
-   * @default 3_600_000
-   */
-  maxCoolDownMs?: number;
-  /**
-   * Where the bucket lives. Pass one store to several clients to share one quota.
-   * @default a new InMemoryRateLimitStore per client
-   */
-  store?: RateLimitStore;
-}
-
-/** Validated {@link RateLimitOptions}. */
-export interface ResolvedRateLimitOptions extends TokenBucketShape {
-  readonly maxQueue: number;
-  readonly coolDownMs: number;
-  readonly maxCoolDownMs: number;
-  /** `null`: the limiter creates its own in-memory store. */
-  readonly store: RateLimitStore | null;
-}
-
-/** Defaults applied by {@link resolveRateLimitOptions}. */
-export const DEFAULT_RATE_LIMIT_OPTIONS: ResolvedRateLimitOptions = {
-  capacity: 100,
-  refillPerInterval: 100,
-  intervalMs: 60_000,
-  maxQueue: 1_000,
-  coolDownMs: 60_000,
-  maxCoolDownMs: 3_600_000,
-  store: null,
-};
-
-const EXAMPLE = '{ capacity: 100, refillPerInterval: 100, intervalMs: 60_000 }';
-
-/**
- * Validates rate-limit options once, at client construction. `false` turns the limiter off
- * (returns `null`: leave the layer out of the pipeline).
- *
- * Defaults: 100 tokens, refilled at 100 per minute; up to 1,000 waiting requests; a 429 without
- * `Retry-After` pauses the bucket for 60 s, and no pause lasts longer than one hour.
- *
- * @throws DexcomConfigurationError with a correct example when an option is invalid.
- *
- * @example
- * resolveRateLimitOptions(undefined);                    // the defaults
- * resolveRateLimitOptions({ capacity: 10, maxQueue: 50 });
- * resolveRateLimitOptions(false);                        // null: no limiter
- */
-export function resolveRateLimitOptions(user?: RateLimitOptions | false): ResolvedRateLimitOptions | null {
-  if (user === false) return null;
-  const input = checkObject(user, 'rateLimit', `${EXAMPLE} or false`);
-  const d = DEFAULT_RATE_LIMIT_OPTIONS;
-  const store = input.store ?? null;
-  if (store !== null && (typeof store !== 'object' || typeof store.take !== 'function' || typeof store.pause !== 'function')) {
-    throw new DexcomConfigurationError(
-      'rateLimit.store must implement RateLimitStore (take, pause, snapshot), e.g. { store: new InMemoryRateLimitStore() }',
-    );
-  }
-  const int = (value: number | undefined, name: string, min: number, max: number, example = EXAMPLE): number =>
-    checkInteger(value, `rateLimit.${name}`, min, max, example);
-  const maxCoolDownMs = int(input.maxCoolDownMs ?? d.maxCoolDownMs, 'maxCoolDownMs', 1, MAX_TIMER_MS, '{ maxCoolDownMs: 3_600_000 }');
-  return {
-    capacity: int(input.capacity ?? d.capacity, 'capacity', 1, 1_000_000),
-    refillPerInterval: int(input.refillPerInterval ?? d.refillPerInterval, 'refillPerInterval', 1, 1_000_000),
-    intervalMs: int(input.intervalMs ?? d.intervalMs, 'intervalMs', 1, MAX_TIMER_MS),
-    maxQueue: int(input.maxQueue ?? d.maxQueue, 'maxQueue', 1, 1_000_000, '{ maxQueue: 1_000 }'),
-    coolDownMs: int(input.coolDownMs ?? Math.min(d.coolDownMs, maxCoolDownMs), 'coolDownMs', 1, maxCoolDownMs, '{ coolDownMs: 60_000 }'),
-    maxCoolDownMs,
-    store,
-  };
-}
+export { DEFAULT_RATE_LIMIT_OPTIONS, resolveRateLimitOptions, type RateLimitOptions, type ResolvedRateLimitOptions } from './rate-limit-options.js';
 
 /** What the limiter reports about itself. */
 export interface RateLimiterStats {
@@ -137,19 +32,28 @@ export interface RateLimiterStats {
 
 /** A rate limiter owned by one client; see {@link createRateLimiter}. */
 export interface RateLimiter {
-  /** The pipeline layer; put it inside auth and outside the attempt timeout. */
+  /** The pipeline layer. */
   readonly middleware: Middleware;
   /** Queue depth and bucket state (for health checks and logs). */
   stats(): Promise<RateLimiterStats>;
 }
 
-interface Waiter {
-  readonly context: CallContext;
-  readonly signal: AbortSignal;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  readonly onAbort: () => void;
-  announced: boolean;
+/**
+ * A reservation held this long or longer is checked against the store's pause before it is used,
+ * so a 429 seen by another process stops this one within that time too (shorter ones are on the
+ * wire before a check could matter).
+ */
+const PAUSE_CHECK_MS = 20;
+
+/** Reservations a limiter holds at once on a shared store (one per waiting request at most). */
+const SHARED_STORE_LOOKAHEAD = 4;
+
+/** A reserved slot waiting for its time. */
+interface Booking {
+  readonly reservedAt: number;
+  /** The limiter's pause count when it was reserved. */
+  readonly pausesBefore: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 /** Name of the rate limiter's layer in the pipeline (see `src/client-pipeline.ts`). */
@@ -159,172 +63,167 @@ export const RATE_LIMITER_LAYER = 'rate-limiter';
  * Creates the rate limiter of one client. Create it once per client (never per call, never at
  * module level) and put its `middleware` in the pipeline; `events` is the client's bus.
  *
- * - Each request takes a token; without one it joins a FIFO queue (`queued` event) of at most
- *   `maxQueue` requests, and the one at the head waits for the refill (`throttled`,
- *   reason `bucket-empty`). A request that would exceed the bound fails at once with
- *   `DexcomQueueFullError`.
+ * - A request without a token joins the queue (`queued`); the limiter reserves the next slot
+ *   from the store (`throttled`, reason `bucket-empty`) and hands each due slot to the head of
+ *   the queue, so the order is FIFO. It holds one reservation at a time on the in-memory store
+ *   and up to four on a shared one (never more than requests waiting). A request that would
+ *   exceed `maxQueue` fails at once with `DexcomQueueFullError`.
  * - A waiting request leaves the queue as soon as its call's signal fires (caller abort or total
  *   deadline) and rejects with the matching typed error.
  * - A 429 response pauses and empties the bucket for `Retry-After` or `coolDownMs`
- *   (`throttled`, reason `cool-down`); waiting calls whose deadline falls inside the pause fail
- *   at once with `DexcomRateLimitError` carrying `retryAt`. The 429 itself is returned unchanged.
+ *   (`throttled`, reason `cool-down`), for every process when the store is shared; waiting calls
+ *   whose deadline falls inside the pause fail at once with `DexcomRateLimitError` carrying
+ *   `retryAt`. The 429 itself is returned unchanged.
  *
  * @example
  * const options = resolveRateLimitOptions(userOptions.rateLimit);
  * const limiter = options ? createRateLimiter(options, events) : undefined;
- * const layers = [authLayer, ...(limiter ? [limiter.middleware] : []), attemptTimeoutLayer];
  * await limiter?.stats(); // { queueDepth: 0, tokens: 100, pausedUntil: undefined }
  */
 export function createRateLimiter(options: ResolvedRateLimitOptions, events: PipelineEvents): RateLimiter {
-  const store = options.store ?? new InMemoryRateLimitStore();
-  const bucket: TokenBucketShape = {
-    capacity: options.capacity,
-    refillPerInterval: options.refillPerInterval,
-    intervalMs: options.intervalMs,
-  };
+  const shape = { capacity: options.capacity, refillPerInterval: options.refillPerInterval, intervalMs: options.intervalMs };
+  const bucket = new FallbackBucket(options.store ?? new InMemoryRateLimitStore(), shape, options, events);
   // After a pause the bucket is empty, so the first token comes one refill step after it ends.
   const firstTokenAfterPauseMs = Math.ceil(options.intervalMs / options.refillPerInterval);
-  const queue: Waiter[] = [];
   let pumping = false;
-  let wakePump: (() => void) | undefined;
-  // Latest cool-down this limiter knows of: a local hint to fail new arrivals early.
+  // Latest cool-down this limiter knows of: a local hint to fail new arrivals early, and to void
+  // a reservation made before it.
   let coolingUntil = 0;
+  let pauseCount = 0;
+  // The store call recording the latest 429 pause: the pump waits for it before reserving again,
+  // so its next reservation cannot overtake the pause on the way to a shared store.
+  let pausing: Promise<void> | undefined;
+  // Reserved slots not yet used, earliest first; each grants the head of the queue when due.
+  // One at a time with the in-memory store (exactly a token bucket); a few with a shared store,
+  // so its round trips overlap the waits instead of adding to them.
+  const bookings: Booking[] = [];
+  const lookahead = options.store === null || options.store instanceof InMemoryRateLimitStore ? 1 : SHARED_STORE_LOOKAHEAD;
+  const queue = new RateLimitQueue(
+    options.maxQueue,
+    events,
+    () => {
+      if (!pumping) void pump();
+    },
+    // A slot nobody waits for any more is dropped (the latest first).
+    () => {
+      while (bookings.length > queue.length) clearTimeout(bookings.pop()!.timer);
+    },
+  );
 
-  const remove = (waiter: Waiter): boolean => {
-    const index = queue.indexOf(waiter);
-    if (index < 0) return false;
-    queue.splice(index, 1);
-    waiter.signal.removeEventListener('abort', waiter.onAbort);
-    if (queue.length === 0) wakePump?.();
+  /** Fails every waiting call whose deadline comes before `earliest`, the first slot it could get. */
+  const failCallsBefore = (earliest: number, now: number): void => {
+    queue.rejectWhere(
+      ({ context }) => context.deadline !== undefined && context.deadline <= earliest,
+      ({ context }) => pauseError(context, coolingUntil, now),
+    );
+  };
+
+  /** Reports a wait for a reservation that will serve `waiter`; false when it had to leave (its deadline). */
+  const onWait = (waiter: Waiter, reservation: Reservation, now: number, first: boolean): boolean => {
+    if (reservation.reason === 'cool-down') {
+      if (first) {
+        // Nobody gets a slot before the first one after the pause: a deadline before it cannot be met.
+        coolingUntil = Math.max(coolingUntil, now + reservation.waitMs - firstTokenAfterPauseMs);
+        failCallsBefore(now + reservation.waitMs, now);
+      }
+      if (queue.at(bookings.length) !== waiter) return false;
+      queue.announce(waiter);
+      return true;
+    }
+    queue.announce(waiter);
+    const { invocationId, operationId } = waiter.context;
+    events.emit('throttled', { invocationId, operationId, waitMs: reservation.waitMs, reason: 'bucket-empty' });
     return true;
   };
 
-  const announce = (waiter: Waiter): void => {
-    if (waiter.announced) return;
-    waiter.announced = true;
-    const { invocationId, operationId } = waiter.context;
-    events.emit('queued', { invocationId, operationId, queueDepth: queue.length });
+  /** Whether a pause began while a reservation waited, making its slot void. */
+  const pausedSince = async (booking: Booking): Promise<boolean> => {
+    if (pauseCount !== booking.pausesBefore) return true;
+    // Time really waited, not the planned wait: a busy event loop can make a short wait long.
+    const now = Date.now();
+    if (now - booking.reservedAt < PAUSE_CHECK_MS) return false;
+    // A slot reserved inside a pause lies after its end, so a pause still in force is a newer one.
+    const pending = bucket.snapshot(now);
+    const { pausedUntil } = isThenable(pending) ? await pending : pending;
+    return pausedUntil !== undefined && pausedUntil > now;
   };
 
-  /** Fails every waiting call whose deadline comes before the first token after the pause. */
-  const failCallsPastPause = (now: number): void => {
-    const earliest = coolingUntil + firstTokenAfterPauseMs;
-    for (const waiter of [...queue]) {
-      const { deadline } = waiter.context;
-      if (deadline !== undefined && deadline <= earliest && remove(waiter)) {
-        waiter.reject(pauseError(waiter.context, coolingUntil, now));
-      }
+  /** A booked slot is due: it grants the head of the queue, unless a pause made it void. */
+  const onSlot = async (booking: Booking): Promise<void> => {
+    const index = bookings.indexOf(booking);
+    if (index < 0) return;
+    bookings.splice(index, 1);
+    try {
+      if (queue.length > 0 && !(await pausedSince(booking))) queue.grantHead();
+    } finally {
+      if (!pumping) void pump();
     }
   };
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        wakePump = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      wakePump = wake;
-    });
-
-  const onDenied = (head: Waiter, result: Extract<TakeResult, { granted: false }>, now: number): void => {
-    if (result.reason === 'cool-down') {
-      coolingUntil = Math.max(coolingUntil, now + result.waitMs);
-      failCallsPastPause(now);
-      if (queue[0] === head) announce(head);
-      return;
-    }
-    announce(head);
-    const { invocationId, operationId } = head.context;
-    events.emit('throttled', { invocationId, operationId, waitMs: result.waitMs, reason: 'bucket-empty' });
-  };
-
-  // Only the pump asks the store for tokens, one at a time, always for the head of the queue:
-  // that keeps the order FIFO. With a synchronous store a free token is granted before
+  // Only the pump reserves tokens, one call at a time, and every token goes to the head of the
+  // queue: that keeps the order FIFO. With a synchronous store a free token is granted before
   // `acquire` returns, so the queue only ever holds requests that really wait.
   const pump = async (): Promise<void> => {
     pumping = true;
     try {
-      while (queue.length > 0) {
+      while (bookings.length < Math.min(lookahead, queue.length)) {
+        if (pausing) await pausing.catch(() => {});
         const now = Date.now();
-        let result: TakeResult;
-        try {
-          const pending = store.take(bucket, now);
-          result = isThenable(pending) ? await pending : pending;
-        } catch (error) {
-          const head = queue[0];
-          if (head && remove(head)) head.reject(error);
+        const pausesBefore = pauseCount;
+        const pending = bucket.reserve(now);
+        const reservation = isThenable(pending) ? await pending : pending;
+        // With an async store a waiter may have left meanwhile; then the slot goes unused.
+        const waiter = queue.at(bookings.length);
+        if (!waiter) break;
+        if (reservation.waitMs <= 0) {
+          queue.grantHead();
           continue;
         }
-        // With an async store the head may have left meanwhile; the token goes to the next one.
-        const head = queue[0];
-        if (!head) break;
-        if (result.granted) {
-          remove(head);
-          head.resolve();
-          continue;
-        }
-        onDenied(head, result, now);
-        if (queue.length > 0) await sleep(result.waitMs);
+        if (!onWait(waiter, reservation, now, bookings.length === 0)) continue;
+        const booking: Booking = { reservedAt: now, pausesBefore, timer: undefined as unknown as ReturnType<typeof setTimeout> };
+        booking.timer = setTimeout(() => void onSlot(booking), reservation.waitMs);
+        bookings.push(booking);
       }
     } catch (error) {
-      // Nothing above should throw (the bus swallows listener errors, store errors are handled);
-      // if something does, fail the waiters rather than strand them.
-      for (const waiter of [...queue]) if (remove(waiter)) waiter.reject(error);
+      // Nothing above should throw (the bus swallows listener errors, the bucket falls back on
+      // store errors); if something does, fail the waiters rather than strand them.
+      queue.rejectWhere(() => true, () => error);
     } finally {
       pumping = false;
     }
   };
 
   const acquire = (context: CallContext, signal: AbortSignal): Promise<void> => {
-    if (signal.aborted) return Promise.reject(abortErrorOf(signal, context));
     const now = Date.now();
     if (coolingUntil > now && context.deadline !== undefined && context.deadline <= coolingUntil + firstTokenAfterPauseMs) {
       return Promise.reject(pauseError(context, coolingUntil, now));
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        context,
-        signal,
-        resolve,
-        reject,
-        announced: false,
-        onAbort: () => {
-          if (remove(waiter)) reject(abortErrorOf(signal, context));
-        },
-      };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
-      queue.push(waiter);
-      if (!pumping) void pump();
-      if (!queue.includes(waiter)) return;
-      if (queue.length > options.maxQueue) {
-        remove(waiter);
-        reject(queueFullError(context, options.maxQueue));
-        return;
-      }
-      if (queue.length > 1) announce(waiter);
-    });
+    return queue.enter(context, signal);
   };
 
   const pauseAfter429 = async (response: Response, context: CallContext): Promise<void> => {
     const now = Date.now();
     const pauseMs = Math.min(retryAfterOf(response, now) ?? options.coolDownMs, options.maxCoolDownMs);
     if (pauseMs <= 0) return;
+    coolingUntil = Math.max(coolingUntil, now + pauseMs);
+    pauseCount += 1;
+    const recorded = bucket.pause(now + pauseMs, now);
+    pausing = recorded;
     try {
-      await store.pause(now + pauseMs, now);
+      await recorded;
     } catch (error) {
       discardBody(response);
       throw error;
+    } finally {
+      if (pausing === recorded) pausing = undefined;
     }
-    coolingUntil = Math.max(coolingUntil, now + pauseMs);
     events.emit('throttled', {
       invocationId: context.invocationId,
       operationId: context.operationId,
       waitMs: pauseMs,
       reason: 'cool-down',
     });
-    failCallsPastPause(now);
+    failCallsBefore(coolingUntil + firstTokenAfterPauseMs, now);
   };
 
   const middleware: Middleware = (next) => async (request, context) => {
@@ -335,7 +234,7 @@ export function createRateLimiter(options: ResolvedRateLimitOptions, events: Pip
   };
 
   const stats = async (): Promise<RateLimiterStats> => {
-    const snapshot = await store.snapshot(bucket, Date.now());
+    const snapshot = await bucket.snapshot(Date.now());
     return { queueDepth: queue.length, tokens: snapshot.tokens, pausedUntil: snapshot.pausedUntil };
   };
 
@@ -344,13 +243,6 @@ export function createRateLimiter(options: ResolvedRateLimitOptions, events: Pip
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-function queueFullError(context: CallContext, maxQueue: number): DexcomQueueFullError {
-  return new DexcomQueueFullError(
-    `${context.method} ${context.pathTemplate} was not sent: ${maxQueue} requests already wait for a rate-limit token`,
-    { maxQueue, attempts: context.attempts, operationId: context.operationId, invocationId: context.invocationId },
-  );
 }
 
 function pauseError(context: CallContext, pausedUntil: number, now: number): DexcomRateLimitError {

@@ -18,7 +18,7 @@ export type { AttemptRecord, CallContext, FetchLike, Middleware } from './core/m
 export type { RetryOptions } from '../plugins/retry.js';
 export type { CircuitBreakerFallback, CircuitBreakerOptions, CircuitBreakerSampling, CircuitBreakerSnapshot } from '../plugins/circuit-breaker.js';
 export type { RateLimiterStats, RateLimitOptions } from '../plugins/rate-limiter.js';
-export { InMemoryRateLimitStore, type RateLimitSnapshot, type RateLimitStore, type TakeResult, type TokenBucketShape } from '../plugins/rate-limit-store.js';
+export { InMemoryRateLimitStore, type RateLimitSnapshot, type RateLimitStore, type Reservation, type TokenBucketShape } from '../plugins/rate-limit-store.js';
 export type { TimeoutOptions } from '../plugins/timeout.js';
 export { parseRetryAfter } from './core/retry-after.js';
 export { DexcomApi } from '../generated/sdk.gen.js';

@@ -19,6 +19,12 @@ const TIMESTAMP =
  */
 export function parseDexcomTimestamp(raw: unknown): number | undefined {
   if (typeof raw !== 'string') return undefined;
+  // Most systemTimes are exactly `YYYY-MM-DDTHH:MM:SS`: read those digit by digit (a page of 288
+  // EGVs is parsed on every read, and the pattern below costs several times more).
+  if (raw.length === 19) {
+    const fast = parseCanonical(raw);
+    if (fast !== null) return fast;
+  }
   const match = TIMESTAMP.exec(raw.trim());
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction, offset] = match;
@@ -34,6 +40,37 @@ export function parseDexcomTimestamp(raw: unknown): number | undefined {
   // Reject dates that roll over (e.g. February 31st) rather than silently shifting them.
   if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
   return utc - offsetMillis(offset);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `YYYY-MM-DDTHH:MM:SS` (UTC) in epoch ms; `undefined` for an impossible date; `null` when not of that form. */
+function parseCanonical(raw: string): number | undefined | null {
+  if (raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45 || raw.charCodeAt(10) !== 84 || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58) {
+    return null;
+  }
+  const year = digits(raw, 0, 4);
+  const month = digits(raw, 5, 2);
+  const day = digits(raw, 8, 2);
+  const hour = digits(raw, 11, 2);
+  const minute = digits(raw, 14, 2);
+  const second = digits(raw, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  if (month < 1 || month > 12 || day < 1 || hour > 24 || minute > 59 || second > 60) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** The decimal number in `raw[from, from + length)`, or -1 if a character there is not a digit. */
+function digits(raw: string, from: number, length: number): number {
+  let value = 0;
+  for (let i = from; i < from + length; i++) {
+    const digit = raw.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 function offsetMillis(offset: string | undefined): number {

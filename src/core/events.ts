@@ -43,6 +43,11 @@ export interface PipelineEventMap {
   reset: Record<string, never>;
   /** The rate limiter paused the bucket (after a 429) or made a request wait for a token. */
   throttled: { invocationId?: string; operationId?: string; waitMs: number; reason: 'bucket-empty' | 'cool-down' };
+  /**
+   * The rate limiter's store stopped answering (`fallback`: this process now runs on its local
+   * share of the rate, `error` names the failure's class) or answers again (`shared`).
+   */
+  'rate-limit-store': { state: 'fallback' | 'shared'; error?: string };
   /** A request joined the rate limiter's queue. */
   queued: { invocationId: string; operationId: string; queueDepth: number };
   /** A logical call finished (success or failure). */

@@ -48,7 +48,7 @@ export interface CheckpointKey {
  * Keeps {@link SyncCheckpoint}s between runs. `sync` calls `set` only after your handler finished a
  * window, so whatever `get` returns is safe to resume from. Use `MemoryCheckpointStore`,
  * `FileCheckpointStore` or `PostgresCheckpointStore` (`dexcom-api-client/postgres`), or implement it
- * over your own database (one row per key) and check it with `runCheckpointStoreConformance`
+ * over your own database (one row per key) and check it with `checkpointStoreConformance`
  * (`dexcom-api-client/testing`).
  *
  * @example

@@ -44,15 +44,28 @@ export function selectWindowRecords<T extends TimedRecord>(response: readonly T[
   const start = window.start.getTime();
   const end = window.end.getTime();
   const byId = new Map<string, { record: T; time: number | undefined }>();
+  // Dexcom sends a page in time order, newest first or oldest first: note which, to skip the sort.
+  let ascending = true;
+  let descending = true;
+  let previous: number | undefined;
   for (const record of response) {
     const time = parseDexcomTimestamp(record.systemTime);
     if (time !== undefined && (time < start || time >= end)) continue;
-    byId.delete(record.recordId);
+    if (byId.delete(record.recordId)) ascending = descending = false;
     byId.set(record.recordId, { record, time });
+    if (time === undefined) ascending = descending = false;
+    else if (previous !== undefined) {
+      if (time < previous) ascending = false;
+      if (time >= previous) descending = false;
+    }
+    previous = time;
   }
   const entries = [...byId.values()];
-  const unplacedIds = new Set(entries.filter((entry) => entry.time === undefined).map((entry) => entry.record.recordId));
+  const unplacedIds = new Set<string>();
+  for (const entry of entries) if (entry.time === undefined) unplacedIds.add(entry.record.recordId);
+  // Strictly descending reverses exactly as the stable sort below would order it. Otherwise sort;
   // Array.prototype.sort is stable, so equal times (and all unplaced records) keep response order.
-  entries.sort((a, b) => (a.time ?? Number.POSITIVE_INFINITY) - (b.time ?? Number.POSITIVE_INFINITY));
+  if (descending && !ascending) entries.reverse();
+  else if (!ascending) entries.sort((a, b) => (a.time ?? Number.POSITIVE_INFINITY) - (b.time ?? Number.POSITIVE_INFINITY));
   return { records: entries.map((entry) => entry.record), unplacedIds };
 }

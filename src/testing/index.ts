@@ -12,4 +12,5 @@ export { DEXCOM_SPEC_PATH, startPrismMock, type PrismMock, type PrismMockOptions
 
 // Conformance suites: run them against your own store.
 export { tokenStoreConformance, type TokenStoreFixture, type TokenStoreTestApi } from './conformance/token-store.js';
-export { type CheckpointStoreConformanceApi, type CheckpointStoreFixture, runCheckpointStoreConformance } from './conformance/checkpoint-store.js';
+export { type CheckpointStoreConformanceApi, type CheckpointStoreFixture, checkpointStoreConformance } from './conformance/checkpoint-store.js';
+export { type ConformanceTestApi, rateLimitStoreConformance, type RateLimitStoreFixture } from './conformance/rate-limit-store.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCheckpointStore, MemoryCheckpointStore } from '../../src/index.js';
 import { PostgresCheckpointStore } from '../../src/stores/postgres/checkpoint-store.js';
 import { type Database, openDatabase } from '../../src/stores/postgres/database.js';
-import { type CheckpointStoreFixture, runCheckpointStoreConformance } from '../../src/testing/conformance/checkpoint-store.js';
+import { type CheckpointStoreFixture, checkpointStoreConformance } from '../../src/testing/conformance/checkpoint-store.js';
 import { postgresUrlOrSkip } from '../support/services.js';
 
 const serverUrl = await postgresUrlOrSkip();
@@ -27,9 +27,9 @@ function breakable(db: Database) {
 
 const randomSchema = () => `ckpt_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 
-runCheckpointStoreConformance(api, 'MemoryCheckpointStore', () => ({ store: new MemoryCheckpointStore() }));
+checkpointStoreConformance(api, 'MemoryCheckpointStore', () => ({ store: new MemoryCheckpointStore() }));
 
-runCheckpointStoreConformance(api, 'FileCheckpointStore', async (): Promise<CheckpointStoreFixture> => {
+checkpointStoreConformance(api, 'FileCheckpointStore', async (): Promise<CheckpointStoreFixture> => {
   const root = await mkdtemp(join(tmpdir(), 'dexcom-checkpoint-conformance-'));
   const directory = join(root, 'checkpoints');
   return {
@@ -55,7 +55,7 @@ describe('PostgresCheckpointStore on embedded PGlite', () => {
     pglite = await openDatabase({ dataDir: 'memory://' });
   }, 120_000);
   afterAll(() => pglite?.close());
-  runCheckpointStoreConformance(api, 'PostgresCheckpointStore (PGlite)', async (): Promise<CheckpointStoreFixture> => {
+  checkpointStoreConformance(api, 'PostgresCheckpointStore (PGlite)', async (): Promise<CheckpointStoreFixture> => {
     const db = pglite;
     const schema = randomSchema();
     const faults = breakable(db);
@@ -70,7 +70,7 @@ describe('PostgresCheckpointStore on embedded PGlite', () => {
 });
 
 describe.runIf(serverUrl)('PostgresCheckpointStore on the PostgreSQL server', () => {
-  runCheckpointStoreConformance(api, 'PostgresCheckpointStore (server)', async (): Promise<CheckpointStoreFixture> => {
+  checkpointStoreConformance(api, 'PostgresCheckpointStore (server)', async (): Promise<CheckpointStoreFixture> => {
     const db = await openDatabase({ url: serverUrl! });
     const schema = randomSchema();
     const faults = breakable(db);

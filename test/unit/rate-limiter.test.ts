@@ -191,8 +191,8 @@ describe('rate limiter', () => {
   it('keeps FIFO order with an asynchronous store', async () => {
     const memory = new InMemoryRateLimitStore();
     const asyncStore: RateLimitStore = {
-      take: async (bucket, now) => memory.take(bucket, now),
-      pause: async (until, now) => memory.pause(until, now),
+      reserve: async (bucket, now) => memory.reserve(bucket, now),
+      pause: async (bucket, until, now) => memory.pause(bucket, until, now),
       snapshot: async (bucket, now) => memory.snapshot(bucket, now),
     };
     const { calls, send } = setup({ capacity: 1, refillPerInterval: 1, intervalMs: 1_000, store: asyncStore });
@@ -255,6 +255,9 @@ describe('resolveRateLimitOptions', () => {
       maxQueue: 1_000,
       coolDownMs: 60_000,
       maxCoolDownMs: 3_600_000,
+      expectedWorkers: 1,
+      storeTimeoutMs: 1_000,
+      rejoinIntervalMs: 1_000,
       store: null,
     });
   });

@@ -20,6 +20,18 @@ function format(ms: number, form: number): string {
 const record = (id: string, ms: number, form = 0, value = 100) => ({ recordId: id, systemTime: format(ms, form), value });
 
 describe('selectWindowRecords', () => {
+  it('orders a newest-first page, an oldest-first page and a shuffled one alike, equal times in response order', () => {
+    const window = { start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-01-02T00:00:00Z') };
+    const at = (id: string, minute: number) => ({ recordId: id, systemTime: `2024-01-01T00:${String(minute).padStart(2, '0')}:00` });
+    const ascending = [at('a', 1), at('b', 2), at('c', 3), at('d', 4)];
+    const ids = (records: readonly { recordId: string }[]) => records.map((r) => r.recordId).join('');
+    expect(ids(selectWindowRecords(ascending, window).records)).toBe('abcd');
+    expect(ids(selectWindowRecords([...ascending].reverse(), window).records)).toBe('abcd');
+    expect(ids(selectWindowRecords([at('c', 3), at('a', 1), at('d', 4), at('b', 2)], window).records)).toBe('abcd');
+    // Equal times: stable, in response order, whichever direction the rest runs.
+    expect(ids(selectWindowRecords([at('d', 4), at('x', 2), at('y', 2), at('a', 1)], window).records)).toBe('axyd');
+  });
+
   it('keeps the records whose systemTime is in [start, end), once per id (last copy wins), sorted, unreadable ones last', () => {
     const window = { start: new Date(T0), end: new Date(T0 + DAY) };
     const { records, unplacedIds } = selectWindowRecords(

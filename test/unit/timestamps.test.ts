@@ -3,6 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { parseDexcomTimestamp } from '../../src/timestamps.js';
 
 describe('parseDexcomTimestamp', () => {
+  it('reads the canonical YYYY-MM-DDTHH:MM:SS form as the general pattern does, impossible dates included', () => {
+    expect(parseDexcomTimestamp('2024-02-29T23:59:59')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+    expect(parseDexcomTimestamp('2000-02-29T00:00:00')).toBe(Date.UTC(2000, 1, 29));
+    expect(parseDexcomTimestamp('2023-02-29T00:00:00')).toBeUndefined();
+    expect(parseDexcomTimestamp('1900-02-29T00:00:00')).toBeUndefined();
+    expect(parseDexcomTimestamp('2024-04-31T00:00:00')).toBeUndefined();
+    expect(parseDexcomTimestamp('2024-13-01T00:00:00')).toBeUndefined();
+    expect(parseDexcomTimestamp('2024-01-01T00:60:00')).toBeUndefined();
+    expect(parseDexcomTimestamp('2024-01-01T00:00:6x')).toBeUndefined();
+    expect(parseDexcomTimestamp('2024-01-01 00:00:00')).toBe(Date.UTC(2024, 0, 1));
+  });
+
   it.each([
     ['2022-06-17T03:59:11', '2022-06-17T03:59:11.000Z'],
     ['2022-02-06T09:12:35+00:00', '2022-02-06T09:12:35.000Z'],

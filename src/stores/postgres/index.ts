@@ -23,3 +23,12 @@ export { DexcomRefreshLockTimeoutError, type LockedTokenStore } from '../../oaut
 
 // Checkpoints
 export { PostgresCheckpointStore, type PostgresCheckpointStoreOptions } from './checkpoint-store.js';
+
+// Rate limit
+export {
+  PostgresRateLimitStore,
+  RATE_LIMIT_MIGRATIONS,
+  resolvePostgresRateLimitStoreOptions,
+  type PostgresRateLimitStoreOptions,
+  type ResolvedPostgresRateLimitStoreOptions,
+} from './rate-limit-store.js';

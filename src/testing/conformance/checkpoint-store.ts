@@ -59,9 +59,9 @@ const AWKWARD_USER_KEYS = ['patient', 'Patient', '../patient', 'a/b\\c', 'a.egvs
  *
  * @example
  * import { describe, it, expect } from 'vitest';
- * runCheckpointStoreConformance({ describe, it, expect }, 'MyCheckpointStore', async () => ({ store: new MyCheckpointStore() }));
+ * checkpointStoreConformance({ describe, it, expect }, 'MyCheckpointStore', async () => ({ store: new MyCheckpointStore() }));
  */
-export function runCheckpointStoreConformance(
+export function checkpointStoreConformance(
   api: CheckpointStoreConformanceApi,
   name: string,
   makeFixture: () => CheckpointStoreFixture | Promise<CheckpointStoreFixture>,
