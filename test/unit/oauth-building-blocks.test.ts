@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildAuthorizationUrl,
-  DEFAULT_EXPIRES_IN_SECONDS,
   DexcomAuthError,
   DexcomBadRequestError,
   DexcomConfigurationError,
@@ -10,11 +9,9 @@ import {
   DexcomReauthorizationRequiredError,
   DexcomServerError,
   InMemoryTokenStore,
-  oauthErrorCode,
-  parseTokenResponse,
-  refreshDueAt,
   type TokenRecord,
 } from '../../src/index.js';
+import { DEFAULT_EXPIRES_IN_SECONDS, oauthErrorCode, parseTokenResponse, refreshDueAt } from '../../src/oauth/index.js';
 import { resolveOAuthOptions } from '../../src/oauth/oauth-options.js';
 import { scrubSecrets } from '../../src/oauth/scrub.js';
 import { tokenRequestError } from '../../src/oauth/token-error.js';

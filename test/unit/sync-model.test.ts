@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AnySyncBatch, DexcomAbortError, MemoryCheckpointStore, recordFingerprint, type SyncRecordMap, type SyncRecordType } from '../../src/index.js';
+import { type AnySyncBatch, DexcomAbortError, MemoryCheckpointStore, type SyncRecordMap, type SyncRecordType } from '../../src/index.js';
+import { recordFingerprint } from '../../src/sync/record-fingerprint.js';
 import type { RecordSource } from '../../src/sync/record-source.js';
 import { syncRecords } from '../../src/sync/sync.js';
 import { FakeDexcomData } from '../support/fake-dexcom-server.js';
