@@ -1,12 +1,14 @@
 import { defineConfig } from '@hey-api/openapi-ts';
 import { openEnumUnion } from './scripts/codegen/open-enum-types.ts';
+import { specDocumentPlugin } from './scripts/codegen/spec-document-plugin.ts';
 import { specMetadataPlugin } from './scripts/codegen/spec-metadata-plugin.ts';
 
 /**
- * Code generation: `npm run generate` turns the hand-maintained spec into `generated/`.
- * The input path must start with `./` (without it openapi-ts reads it as a registry reference).
+ * Code generation: `npm run generate` turns the hand-maintained specs into `generated/` (the
+ * Dexcom API) and `generated/relay/` (the relay's management API, for its tests and users).
+ * Input paths must start with `./` (without it openapi-ts reads them as registry references).
  */
-export default defineConfig({
+export default defineConfig([{
   input: './spec/dexcom.openapi.yaml',
   output: { path: './generated' },
   plugins: [
@@ -22,4 +24,15 @@ export default defineConfig({
     // operation, and the sensitive-field lists, for the runtime.
     specMetadataPlugin(),
   ],
-});
+},
+{
+  input: './spec/relay.openapi.yaml',
+  output: { path: './generated/relay' },
+  plugins: [
+    { name: '@hey-api/client-fetch', baseUrl: false },
+    '@hey-api/typescript',
+    '@hey-api/sdk',
+    // The document itself, which the relay's server validates requests against and serves.
+    specDocumentPlugin({ exportName: 'relayOpenApiDocument' }),
+  ],
+}]);

@@ -4,7 +4,7 @@ export type ClientOptions = {
     baseUrl: 'https://sandbox-api.dexcom.com' | 'https://api.dexcom.com' | 'https://api.dexcom.eu' | 'https://api.dexcom.jp' | (string & {});
 };
 
-export type Webhooks = RelayRecordsCreatedWebhookRequest | RelayRecordsDeletedWebhookRequest;
+export type Webhooks = RelayRecordsCreatedWebhookRequest | RelayRecordsUpdatedWebhookRequest | RelayRecordsDeletedWebhookRequest;
 
 /**
  * Trend arrow. Bands in mg/dL/min: doubleUp +3 to +8; singleUp +2 to below +3; fortyFiveUp +1 to
@@ -761,46 +761,49 @@ export type RelayRecordType = 'egvs' | 'calibrations' | 'events' | 'alerts';
  * Payload of the SDK relay's `records.created` webhook (not a Dexcom payload).
  */
 export type RelayRecordsCreatedEvent = {
-    /**
-     * Unique delivery id (also in `Dexcom-Relay-Id`); the same on redelivery.
-     */
-    id: string;
     type: 'records.created';
     /**
-     * When the relay created the event, ISO 8601 UTC with `Z`.
+     * When the relay found the records, ISO 8601 UTC with `Z`; the same on every retry.
      */
-    createdAt: string;
+    timestamp: string;
+    data: RelayRecordsData;
+};
+
+/**
+ * Payload of the SDK relay's `records.updated` webhook (not a Dexcom payload).
+ */
+export type RelayRecordsUpdatedEvent = {
+    type: 'records.updated';
     /**
-     * The key under which the relay's user registered this Dexcom connection (chosen by the integrator, not Dexcom's `userId`).
+     * When the relay found the records, ISO 8601 UTC with `Z`; the same on every retry.
      */
-    userKey: string;
-    recordType: RelayRecordType;
-    /**
-     * New records, exactly as the matching v3 endpoint returned them.
-     */
-    records: Array<RelayRecord>;
+    timestamp: string;
+    data: RelayRecordsData;
 };
 
 /**
  * Payload of the SDK relay's `records.deleted` webhook (not a Dexcom payload).
  */
 export type RelayRecordsDeletedEvent = {
-    /**
-     * Unique delivery id (also in `Dexcom-Relay-Id`); the same on redelivery.
-     */
-    id: string;
     type: 'records.deleted';
     /**
-     * When the relay created the event, ISO 8601 UTC with `Z`.
+     * When the relay found the records, ISO 8601 UTC with `Z`; the same on every retry.
      */
-    createdAt: string;
+    timestamp: string;
+    data: RelayRecordsData;
+};
+
+/**
+ * Whose records and which: the `data` of every relay webhook.
+ */
+export type RelayRecordsData = {
     /**
      * The integrator's key for this Dexcom connection (not Dexcom's `userId`).
      */
     userKey: string;
     recordType: RelayRecordType;
     /**
-     * Records Dexcom now reports as deleted (e.g. events with `eventStatus: deleted`).
+     * In time order, exactly as the matching v3 endpoint returned them: new records (`records.created`), new versions of records delivered before with the same `recordId` (`records.updated`), or records Dexcom now reports as deleted, such as events with `eventStatus: deleted` (`records.deleted`).
      */
     records: Array<RelayRecord>;
 };
@@ -879,17 +882,23 @@ export type Scope = 'offline_access';
 export type State = string;
 
 /**
- * Set by this SDK's relay (not Dexcom). `t=<unix seconds>,v1=<hex>`, where `v1` is the lowercase
- * hex HMAC-SHA256 of `<t>.<raw request body>` under the subscription's secret. Recompute it over
- * the raw bytes, compare in constant time, and reject old `t` values to stop replays.
- *
+ * Set by this SDK's relay (not Dexcom). The event's id, deterministic and the same on every retry, restart and replay; use it to drop duplicates.
  */
-export type RelaySignature = string;
+export type WebhookId = string;
 
 /**
- * Set by this SDK's relay (not Dexcom). Unique id of the delivery, equal to the payload's `id`; the same on redelivery. Use it to drop duplicates.
+ * Set by this SDK's relay (not Dexcom). When this attempt was sent, in unix seconds; part of the signed content. Reject values too far from your clock (5 minutes by default in `verifyWebhook`).
  */
-export type RelayId = string;
+export type WebhookTimestamp = string;
+
+/**
+ * Set by this SDK's relay (not Dexcom). `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`
+ * under the subscription's secret (the base64 after `whsec_`). During the 24 hours after a
+ * secret rotation it carries two signatures separated by a space, one per secret; accept the
+ * delivery when any of them matches, compared in constant time.
+ *
+ */
+export type WebhookSignature = string;
 
 /**
  * Form-encoded token request; `grant_type` selects the shape.
@@ -1897,6 +1906,15 @@ export type RelayRecordsCreatedWebhookPayload = RelayRecordsCreatedEvent;
 export type RelayRecordsCreatedWebhookRequest = {
     body: RelayRecordsCreatedWebhookPayload;
     key: 'records.created';
+    path?: never;
+    query?: never;
+};
+
+export type RelayRecordsUpdatedWebhookPayload = RelayRecordsUpdatedEvent;
+
+export type RelayRecordsUpdatedWebhookRequest = {
+    body: RelayRecordsUpdatedWebhookPayload;
+    key: 'records.updated';
     path?: never;
     query?: never;
 };

@@ -192,6 +192,19 @@ export class DexcomOAuth {
   }
 
   /**
+   * Drops the user's tokens (a disconnect): the record is blanked and marked for re-authorization,
+   * so calls for the user fail fast until a new sign-in. Resolves false when no tokens were stored.
+   *
+   * @example
+   * await dexcom.oauth.forget('patient-42');
+   */
+  async forget(userKey: string): Promise<boolean> {
+    assertUserKey(userKey);
+    this.#failed.delete(userKey);
+    return this.#stored.forget(userKey);
+  }
+
+  /**
    * A valid access token for `userKey`, refreshed first when due (for calls you make yourself).
    *
    * @example
