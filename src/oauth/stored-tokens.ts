@@ -200,26 +200,6 @@ export class StoredTokens {
   }
 
   /**
-   * Blanks the user's tokens and marks the record for re-authorization (a disconnect), retrying on
-   * races; tokens held back by a store failure are dropped too. Resolves false when none were stored.
-   */
-  async forget(userKey: string): Promise<boolean> {
-    this.#unsaved.delete(userKey);
-    for (let tries = 0; tries < 5; tries += 1) {
-      const current = await this.readRaw(userKey);
-      if (current === undefined) return false;
-      if (current.reauthorizationRequired && current.accessToken === '' && current.refreshToken === '') return true;
-      const blank: TokenRecord = { ...current, accessToken: '', refreshToken: '', version: current.version + 1, reauthorizationRequired: true, updatedAt: this.#now() };
-      try {
-        if (await this.#store.compareAndSet(userKey, current.version, blank)) return true;
-      } catch (error) {
-        throw storeError('drop the tokens', error);
-      }
-    }
-    throw new DexcomTokenStoreError(`The stored tokens kept changing while dropping them; try again`);
-  }
-
-  /**
    * Notes on the record that a refresh with its refresh token may have reached the server without
    * an answer (the token may be rotated away). Best effort, like the re-authorization mark; the
    * access token and its issue time stay as they are.
@@ -234,6 +214,35 @@ export class StoredTokens {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Blanks the user's tokens and marks the record for re-authorization (a disconnect), retrying on
+   * races; tokens held back by a store failure are dropped too. Resolves false when none were stored.
+   */
+  async forget(userKey: string): Promise<boolean> {
+    this.#unsaved.delete(userKey);
+    for (let tries = 0; tries < 5; tries += 1) {
+      const current = await this.readRaw(userKey);
+      if (current === undefined) return false;
+      if (current.reauthorizationRequired && current.accessToken === '' && current.refreshToken === '') return true;
+      const { refreshAnswerLostAt: _lost, ...rest } = current;
+      const blank: TokenRecord = {
+        ...rest,
+        accessToken: '',
+        refreshToken: '',
+        version: current.version + 1,
+        reauthorizationRequired: true,
+        reauthorizationReason: 'no_tokens',
+        updatedAt: this.#now(),
+      };
+      try {
+        if (await this.#store.compareAndSet(userKey, current.version, blank)) return true;
+      } catch (error) {
+        throw storeError('drop the tokens', error);
+      }
+    }
+    throw new DexcomTokenStoreError(`The stored tokens kept changing while dropping them; try again`);
   }
 
   #record(tokens: TokenSet, environment: string, version: number): TokenRecord {

@@ -6,27 +6,17 @@
  * accepting requests, finishes work in flight, closes the database, exit 0.
  */
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DexcomApiClient } from '../client.js';
-import { FileTokenStore } from '../oauth/file-token-store.js';
-import { type Database, openDatabase } from '../stores/postgres/database.js';
+import { openDatabase } from '../stores/postgres/database.js';
+import { PostgresTokenStore } from '../stores/postgres/token-store.js';
 import { RELAY_USAGE, RelayUsageError, resolveRelayCliOptions, type RelayCliOptions } from './cli-options.js';
 import { buildRelayApp } from './http/build-relay-app.js';
-import type { Relay } from './relay-types.js';
+import { DEFAULT_RELAY_SCHEMA as RELAY_SCHEMA } from './management/migrations.js';
 
-/** What the CLI hands `createRelay()` (see src/relay/create-relay.ts). */
-type CreateRelay = (options: { dexcom: DexcomApiClient; database: Database; pollIntervalMs?: number; allowPrivateTargets?: boolean }) => Promise<Relay>;
-
-async function loadCreateRelay(): Promise<CreateRelay> {
-  const specifier = './create-relay.js';
-  return ((await import(specifier)) as { createRelay: CreateRelay }).createRelay;
-}
-
-/** Where the relay keeps users' tokens: next to the embedded database. */
-function tokenStoreFor(options: RelayCliOptions): FileTokenStore {
-  const folder = 'dataDir' in options.database ? options.database.dataDir : process.cwd();
-  return new FileTokenStore({ path: join(folder, 'dexcom-relay-tokens.json') });
+/** Loaded when the service starts, so `--help` and bad input answer without loading the engine and its queue. */
+async function loadCreateRelay(): Promise<typeof import('./create-relay.js').createRelay> {
+  return (await import('./create-relay.js')).createRelay;
 }
 
 /** Resolves once a stop signal arrived. */
@@ -60,7 +50,7 @@ export async function runRelayCli(argv: readonly string[], env: NodeJS.ProcessEn
   try {
     const dexcom = new DexcomApiClient({
       ...options.endpoint,
-      oauth: { clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri, tokenStore: tokenStoreFor(options) },
+      oauth: { clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri, tokenStore: new PostgresTokenStore({ database, schema: RELAY_SCHEMA }) },
     });
     const createRelay = await loadCreateRelay();
     const relay = await createRelay({ dexcom, database, pollIntervalMs: options.pollIntervalMs, allowPrivateTargets: options.allowPrivateTargets });

@@ -132,7 +132,7 @@ describe.each(await harnessBackends())('connections on $kind', (where) => {
     const deleted = await deleteConnection({ client: h.client, path: { userKey: 'patient-42' } });
     expect(deleted.response.status).toBe(204);
     expect(h.calls).toEqual(['connected patient-42', 'disconnected patient-42']);
-    expect(await h.tokenStore.get('patient-42')).toMatchObject({ accessToken: '', refreshToken: '', reauthorizationRequired: true, version: 2 });
+    expect(await h.tokenStore.get('patient-42')).toMatchObject({ accessToken: '', refreshToken: '', reauthorizationRequired: true, reauthorizationReason: 'no_tokens', version: 2 });
     expect(await stateRows()).toEqual([]);
     const missing = await getConnection({ client: h.client, path: { userKey: 'patient-42' } });
     expect(missing.response.status).toBe(404);

@@ -10,12 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { createClient, createConfig } from '../../generated/relay/client/index.js';
 import type { Client } from '../../generated/relay/client/index.js';
 import { DexcomApiClient } from '../../src/client.js';
-import { InMemoryTokenStore } from '../../src/oauth/memory-token-store.js';
 import { buildRelayApp, type RelayAppOptions } from '../../src/relay/http/build-relay-app.js';
 import { RelayValidationError } from '../../src/relay/errors.js';
 import { createManagement } from '../../src/relay/management/create-management.js';
 import type { DeliveryAttempt, Relay } from '../../src/relay/relay-types.js';
 import { type Database, openDatabase } from '../../src/stores/postgres/database.js';
+import { PostgresTokenStore } from '../../src/stores/postgres/token-store.js';
 import { postgresUrlOrSkip } from '../support/services.js';
 import { startFakeAuthServer, type FakeAuthServer } from '../support/fake-auth-server.js';
 
@@ -33,7 +33,7 @@ export interface RelayHarness {
   readonly fake: FakeAuthServer;
   readonly database: Database;
   readonly schema: string;
-  readonly tokenStore: InMemoryTokenStore;
+  readonly tokenStore: PostgresTokenStore;
   readonly relay: Relay;
   readonly app: FastifyInstance;
   /** Base URL of the relay's HTTP API. */
@@ -89,7 +89,8 @@ export function openHarnessDatabase(where: HarnessDatabase): Promise<Database> {
 export async function startRelayHarness(database: Database, appOptions: Partial<RelayAppOptions> = {}): Promise<RelayHarness> {
   const fake = await startFakeAuthServer();
   const schema = `relay_api_test_${randomBytes(6).toString('hex')}`;
-  const tokenStore = new InMemoryTokenStore();
+  // The relay's tokens live in its own schema, as the service keeps them.
+  const tokenStore = new PostgresTokenStore({ database, schema });
   const dexcom = new DexcomApiClient({ baseUrl: fake.url, oauth: { clientId: fake.clientId, clientSecret: fake.clientSecret, redirectUri: REDIRECT_URI, tokenStore } });
   let clock = Date.parse('2026-12-01T20:00:00.000Z');
   const calls: string[] = [];
