@@ -1,2 +1,2 @@
 /** Version of this package, sent in the default `User-Agent`. Kept in step with package.json by a test. */
-export const VERSION = '0.0.0';
+export const VERSION = '0.1.0';
